@@ -1,0 +1,702 @@
+"""ScratchMLPClassifier: the note's network as a scikit-learn classifier.
+
+This module is scikit-learn glue only: parameter and input validation, labels,
+sample and class weights, batching, stopping and ``partial_fit``. All the math is
+in :mod:`sklearn_scratchnet._network` and the update rules in
+:mod:`sklearn_scratchnet._optimizers`.
+"""
+
+import copy
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+)
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from sklearn_scratchnet import _network
+from sklearn_scratchnet._optimizers import OPTIMIZERS
+
+
+def class_weights_per_sample(
+    class_weight, classes, y_index, sample_weight, earlier_class_totals=None
+):
+    """Multiply each sample's weight by the weight of its class.
+
+    Parameters
+    ----------
+    class_weight : None, "balanced" or dict
+        As the estimator's parameter. "balanced" gives class ``c`` the weight
+        ``total / (n_classes * total_c)``, where totals are sums of
+        ``sample_weight`` (counts when all weights are one), so that repeating a
+        sample and weighting it by 2 give the same class weights.
+    classes : ndarray of shape (n_classes,)
+        Sorted class labels.
+    y_index : ndarray of shape (n_samples,)
+        Each sample's class index into ``classes``.
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative sample weights.
+    earlier_class_totals : ndarray of shape (n_classes,), default=None
+        Per-class weight totals of data seen before (``partial_fit``), added to
+        this data's totals for "balanced".
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,)
+        A new array; the input is not modified.
+    class_totals : ndarray of shape (n_classes,)
+        Per-class weight totals including this data.
+    """
+    n_classes = len(classes)
+    class_totals = np.bincount(y_index, weights=sample_weight, minlength=n_classes)
+    if earlier_class_totals is not None:
+        class_totals = class_totals + earlier_class_totals
+    if class_weight is None:
+        return sample_weight, class_totals
+    if class_weight == "balanced":
+        weights = np.divide(
+            class_totals.sum(),
+            n_classes * class_totals,
+            out=np.zeros(n_classes),
+            where=class_totals > 0,
+        )
+    else:
+        unknown = [label for label in class_weight if label not in set(classes)]
+        if unknown:
+            raise ValueError(
+                f"class_weight has weights for labels {unknown} that are not "
+                f"classes of the data; the classes are {classes.tolist()}."
+            )
+        weights = np.array([class_weight.get(label, 1.0) for label in classes])
+    weighted = sample_weight * weights[y_index].astype(sample_weight.dtype)
+    return weighted, class_totals
+
+
+class ScratchMLPClassifier(ClassifierMixin, BaseEstimator):
+    """The origin note's two-layer network: input -> hidden ReLU -> softmax.
+
+    A neural network written by hand in NumPy (see :mod:`sklearn_scratchnet._network`
+    for the equations) that behaves like any scikit-learn classifier. The defaults
+    reproduce the note's algorithm: 10 hidden ReLU units, full-batch gradient
+    descent with learning rate ``alpha=0.1`` for 500 passes.
+
+    Parameters
+    ----------
+    hidden_size : int, default=10
+        Number of hidden units, the note's h. MLPClassifier:
+        ``hidden_layer_sizes=(hidden_size,)``.
+
+    alpha : float, default=0.1
+        The note's alpha: the **learning rate** (step size), not a penalty.
+        MLPClassifier: ``learning_rate_init``.
+
+    max_iter : int, default=500
+        Maximum number of passes (epochs) over the training data per ``fit``.
+
+    batch_size : int or None, default=None
+        Samples per gradient step. None uses the whole training set for every
+        step (full-batch gradient descent, one step per pass, as in the note).
+        Larger than the number of samples means full batch.
+
+    solver : {"sgd", "adam"}, default="sgd"
+        "sgd" is the note's update ``W -= alpha dW`` (with optional momentum);
+        "adam" is Adam with ``beta_1=0.9, beta_2=0.999, epsilon=1e-8``.
+
+    momentum : float, default=0.0
+        Momentum for the "sgd" solver, in [0, 1). 0 is the note's plain update.
+        Ignored by "adam".
+
+    l2 : float, default=0.0
+        Strength of the L2 penalty on the weights ``W1`` and ``W2``; the same
+        objective as MLPClassifier's ``alpha``.
+
+    activation : {"relu", "tanh", "logistic"}, default="relu"
+        Hidden activation g. "relu" is the note's.
+
+    class_weight : dict, "balanced" or None, default=None
+        Weights for classes as ``{label: weight}``; labels not listed get 1.
+        "balanced" weights classes inversely to their (sample-weighted)
+        frequency in the training data; in ``partial_fit``, in all the data
+        passed to ``partial_fit`` so far.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified), stop
+        when the validation accuracy has not improved by ``tol`` for
+        ``n_iter_no_change`` passes, and keep the weights of the best pass.
+        A validation set given to ``fit`` as ``X_val, y_val`` is used instead of
+        a split. Ignored by ``partial_fit``.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping`` is True.
+
+    n_iter_no_change : int, default=10
+        Passes without improvement of at least ``tol`` before training stops.
+
+    tol : float, default=1e-4
+        Minimum improvement of the training loss (or, with early stopping, the
+        validation accuracy) that counts as progress.
+
+    shuffle : bool, default=True
+        Shuffle the samples before each pass when training in mini-batches.
+        Full-batch steps do not depend on the order, so nothing is shuffled then.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation, the shuffling and the validation split.
+        An int gives bitwise-identical results from one fit to the next.
+
+    warm_start : bool, default=False
+        If True, ``fit`` continues from the current weights (the classes must
+        be the same) instead of starting over; ``loss_curve_`` and ``n_iter_``
+        keep growing.
+
+    verbose : bool or int, default=False
+        Print one line per pass: loss, validation score and time.
+
+    Attributes
+    ----------
+    W1_ : ndarray of shape (hidden_size, n_features_in_)
+        Hidden-layer weights, the note's W1.
+
+    b1_ : ndarray of shape (hidden_size,)
+        Hidden-layer biases, the note's b1.
+
+    W2_ : ndarray of shape (n_classes, hidden_size)
+        Output-layer weights, the note's W2.
+
+    b2_ : ndarray of shape (n_classes,)
+        Output-layer biases, the note's b2.
+
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit; only when X had string column names.
+
+    n_iter_ : int
+        Number of passes over the training data so far.
+
+    t_ : int
+        Number of training samples seen so far (counted once per pass).
+
+    loss_curve_ : list of float
+        Training loss of each pass (the mean of its mini-batch losses, each
+        taken before its step).
+
+    best_loss_ : float
+        Lowest value in ``loss_curve_``.
+
+    validation_scores_ : list of float or None
+        Validation accuracy after each pass; None without a validation set.
+
+    validation_loss_curve_ : list of float or None
+        Validation loss after each pass; None without a validation set.
+
+    best_validation_score_ : float or None
+        Best value in ``validation_scores_``; None without a validation set.
+
+    coefs_ : list of ndarray
+        Read-only views ``[W1_.T, W2_.T]`` in MLPClassifier's orientation.
+
+    intercepts_ : list of ndarray
+        Read-only views ``[b1_, b2_]``.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : scikit-learn's multi-layer perceptron.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_scratchnet import ScratchMLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = ScratchMLPClassifier(hidden_size=32, solver="adam", alpha=0.01,
+    ...                            batch_size=64, max_iter=30, random_state=0)
+    >>> clf.fit(X / 16, y).score(X / 16, y) > 0.95
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [None, Interval(Integral, 1, None, closed="left")],
+        "solver": [StrOptions({"sgd", "adam"})],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "activation": [StrOptions(set(_network.ACTIVATIONS))],
+        "class_weight": [None, dict, StrOptions({"balanced"})],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        hidden_size=10,
+        alpha=0.1,
+        max_iter=500,
+        batch_size=None,
+        solver="sgd",
+        momentum=0.0,
+        l2=0.0,
+        activation="relu",
+        class_weight=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        verbose=False,
+    ):
+        self.hidden_size = hidden_size
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.solver = solver
+        self.momentum = momentum
+        self.l2 = l2
+        self.activation = activation
+        self.class_weight = class_weight
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ public API
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
+        """Train the network on (X, y).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (MNIST: pixels scaled to [0, 1]).
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; each sample's share of the loss is its weight
+            over the total. Weight k is equivalent to repeating a sample k times
+            (for full-batch training).
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            Own validation set. Recorded in ``validation_scores_`` and
+            ``validation_loss_curve_`` after each pass; with ``early_stopping``
+            it decides when to stop instead of a held-out split.
+        y_val : array-like of shape (n_val,), default=None
+            Labels of ``X_val``; required with it.
+
+        Returns
+        -------
+        self : ScratchMLPClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, X_val, y_val, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one pass over (X, y), continuing from the current state.
+
+        The weights and the optimizer state (momentum, Adam moments) carry over
+        between calls. ``early_stopping`` is ignored here.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of training data.
+        y : array-like of shape (n_samples,)
+            Its labels; a batch may lack some classes.
+        classes : array-like of shape (n_classes,), default=None
+            All the labels the model will ever see. Required on the first call,
+            optional (but must not change) afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : ScratchMLPClassifier
+            The updated estimator.
+        """
+        _check_partial_fit_first_call(self, classes)
+        return self._fit(X, y, sample_weight, None, None, incremental=True)
+
+    def predict_proba(self, X):
+        """Class probabilities, the note's A2 = softmax(Z2).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to one; columns follow ``classes_``.
+        """
+        return _network.softmax(self._logits(X))
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, finite for any logits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        return _network.log_softmax(self._logits(X))
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        Z2 = self._logits(X)
+        return self.classes_[np.argmax(Z2, axis=1)]
+
+    @property
+    def coefs_(self):
+        """Read-only ``[W1_.T, W2_.T]``: MLPClassifier's orientation."""
+        check_is_fitted(self)
+        return [_read_only(self.W1_.T), _read_only(self.W2_.T)]
+
+    @property
+    def intercepts_(self):
+        """Read-only ``[b1_, b2_]``: MLPClassifier's layout."""
+        check_is_fitted(self)
+        return [_read_only(self.b1_), _read_only(self.b2_)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    # ------------------------------------------------------------------ internals
+
+    def _logits(self, X):
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=self.W1_.dtype, reset=False
+        )
+        return _network.logits(X, self._params(), self.activation)
+
+    def _params(self):
+        return self.W1_, self.b1_, self.W2_, self.b2_
+
+    def _forget_training(self):
+        """Drop the optimizer and random state of earlier partial_fit calls."""
+        for name in ("_optimizer", "_partial_fit_rng", "_class_totals"):
+            self.__dict__.pop(name, None)
+
+    def _fit(self, X, y, sample_weight, X_val, y_val, incremental):
+        continuing = hasattr(self, "W1_") and (incremental or self.warm_start)
+        if not continuing and not incremental:
+            self._forget_training()
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=self.W1_.dtype if continuing else (np.float64, np.float32),
+            reset=not continuing,
+        )
+        check_classification_targets(y)
+        y_index = self._encode_labels(y, continuing or incremental)
+        sample_weight = self._training_weights(sample_weight, X, y_index, incremental)
+        counted = sample_weight > 0
+        if not counted.all():
+            # A zero weight means the sample counts for nothing; dropping it keeps
+            # mini-batches and the validation split made of samples that count.
+            X, y_index, sample_weight = (
+                X[counted],
+                y_index[counted],
+                sample_weight[counted],
+            )
+
+        if incremental:
+            rng = self.__dict__.setdefault(
+                "_partial_fit_rng", check_random_state(self.random_state)
+            )
+        else:
+            rng = check_random_state(self.random_state)
+
+        if X_val is not None or y_val is not None:
+            validation = self._validation_set(X_val, y_val, X.dtype)
+        elif self.early_stopping and not incremental:
+            X, y_index, sample_weight, validation = self._split_validation(
+                X, y_index, sample_weight, rng
+            )
+        else:
+            validation = None
+
+        if continuing:
+            # Train on copies, so that a failed fit leaves the fitted model intact.
+            params = tuple(p.copy() for p in self._params())
+        else:
+            params = _network.init_params(
+                X.shape[1], self.hidden_size, len(self.classes_), self.activation,
+                rng, X.dtype,
+            )  # fmt: skip
+            self.n_iter_ = 0
+            self.t_ = 0
+            self.loss_curve_ = []
+            self.best_loss_ = np.inf
+            self.validation_scores_ = [] if validation else None
+            self.validation_loss_curve_ = [] if validation else None
+            self.best_validation_score_ = -np.inf if validation else None
+
+        optimizer = self._make_optimizer(params, reuse=incremental)
+        self._run_epochs(
+            params, optimizer, X, y_index, sample_weight, validation, rng, incremental
+        )
+        return self
+
+    def _encode_labels(self, y, continuing):
+        """Map labels to indices into ``classes_``, setting ``classes_`` if new."""
+        if not continuing:
+            self.classes_ = np.unique(y)
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes "
+                    f"in the data, but the data contains only one class: "
+                    f"{self.classes_[0]!r}."
+                )
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels {unknown.tolist()} that are not in classes_ "
+                f"{self.classes_.tolist()}. The classes are fixed by the first fit "
+                "(or by `classes` in the first partial_fit); refit with "
+                "warm_start=False to train on new classes."
+            )
+        return np.searchsorted(self.classes_, y)
+
+    def _training_weights(self, sample_weight, X, y_index, incremental):
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        # partial_fit's "balanced" weights follow the class totals of all the data
+        # passed to partial_fit so far; fit uses its own data's totals.
+        earlier = self.__dict__.get("_class_totals") if incremental else None
+        sample_weight, class_totals = class_weights_per_sample(
+            self.class_weight, self.classes_, y_index, sample_weight, earlier
+        )
+        self._class_totals = class_totals
+        if not sample_weight.sum() > 0:
+            raise ValueError(
+                "The sample weights (times the class weights) of all samples are "
+                "zero, so there is nothing to learn from. Give at least one sample "
+                "a positive weight."
+            )
+        return sample_weight
+
+    def _validation_set(self, X_val, y_val, dtype):
+        if X_val is None or y_val is None:
+            raise ValueError(
+                "X_val and y_val must be given together; got only "
+                f"{'X_val' if y_val is None else 'y_val'}."
+            )
+        X_val = validate_data(
+            self, X_val, accept_sparse="csr", dtype=dtype, reset=False
+        )
+        y_val = np.asarray(y_val)
+        if y_val.ndim != 1 or y_val.shape[0] != X_val.shape[0]:
+            raise ValueError(
+                f"y_val must be 1-D with one label per row of X_val; got shape "
+                f"{y_val.shape} for X_val of shape {X_val.shape}."
+            )
+        return X_val, self._encode_labels(y_val, continuing=True), None
+
+    def _split_validation(self, X, y_index, sample_weight, rng):
+        """Hold out ``validation_fraction`` of the data, stratified when possible."""
+        counts = np.bincount(y_index)
+        n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
+        can_stratify = counts.min() >= 2 and n_val >= len(counts)
+        X, X_val, y_index, y_val, sample_weight, w_val = train_test_split(
+            X,
+            y_index,
+            sample_weight,
+            test_size=self.validation_fraction,
+            random_state=rng,
+            stratify=y_index if can_stratify else None,
+        )
+        return X, y_index, sample_weight, (X_val, y_val, w_val)
+
+    def _make_optimizer(self, params, reuse):
+        optimizer_class = OPTIMIZERS[self.solver]
+        previous = getattr(self, "_optimizer", None)
+        if reuse and isinstance(previous, optimizer_class):
+            optimizer = copy.deepcopy(previous)
+            optimizer.learning_rate = self.alpha
+            if self.solver == "sgd":
+                optimizer.momentum = self.momentum
+            return optimizer
+        if self.solver == "sgd":
+            return optimizer_class(params, self.alpha, momentum=self.momentum)
+        return optimizer_class(params, self.alpha)
+
+    def _run_epochs(
+        self, params, optimizer, X, y_index, sample_weight, validation, rng,
+        incremental,
+    ):  # fmt: skip
+        """The training loop: passes of forward, backward and update."""
+        n_samples = X.shape[0]
+        batch_size = min(self.batch_size or n_samples, n_samples)
+        mini_batches = batch_size < n_samples
+        n_epochs = 1 if incremental else self.max_iter
+        best_params = None
+        no_improvement = 0
+        converged = incremental
+        # Histories are built on copies and stored at the end, so a fit that fails
+        # halfway leaves the previous model and its history untouched.
+        loss_curve = list(self.loss_curve_)
+        val_scores = _copy_or_none(self.validation_scores_)
+        val_losses = _copy_or_none(self.validation_loss_curve_)
+        best_loss = self.best_loss_
+        best_val_score = self.best_validation_score_
+        if validation is not None and val_scores is None:
+            val_scores, val_losses, best_val_score = [], [], -np.inf
+
+        for _ in range(n_epochs):
+            start_time = time.perf_counter()
+            order = (
+                rng.permutation(n_samples) if mini_batches and self.shuffle else None
+            )
+            weighted_loss = 0.0
+            for start in range(0, n_samples, batch_size):
+                batch = slice(start, start + batch_size)
+                if order is not None:
+                    batch = order[batch]
+                batch_weight = sample_weight[batch]
+                X_batch = X[batch]
+                y_batch = y_index[batch]
+                cache = _network.forward(X_batch, params, self.activation)
+                batch_loss = _network.loss(
+                    cache[2], y_batch, params, batch_weight, self.l2
+                )
+                grads = _network.backward(
+                    X_batch, y_batch, params, cache, self.activation,
+                    batch_weight, self.l2,
+                )  # fmt: skip
+                optimizer.update(params, grads)
+                weighted_loss += batch_loss * float(batch_weight.sum())
+
+            epoch_loss = weighted_loss / float(sample_weight.sum())
+            _raise_if_diverged(epoch_loss, params, len(loss_curve) + 1)
+            loss_curve.append(epoch_loss)
+            self.t_ += n_samples
+            self.n_iter_ += 1
+
+            if validation is not None:
+                val_score, val_loss = _evaluate(params, validation, self.activation)
+                val_scores.append(val_score)
+                val_losses.append(val_loss)
+            if self.verbose:
+                message = f"Epoch {self.n_iter_}, loss = {epoch_loss:.6f}"
+                if validation is not None:
+                    message += f", validation score = {val_score:.4f}"
+                print(f"{message}, {time.perf_counter() - start_time:.2f}s")
+
+            # Stopping, as MLPClassifier: count passes without improvement by tol.
+            if self.early_stopping and validation is not None and not incremental:
+                improved = val_score >= best_val_score + self.tol
+                if val_score > best_val_score:
+                    best_params = tuple(p.copy() for p in params)
+            else:
+                improved = epoch_loss <= best_loss - self.tol
+            best_loss = min(best_loss, epoch_loss)
+            if validation is not None:
+                best_val_score = max(best_val_score, val_score)
+            no_improvement = 0 if improved else no_improvement + 1
+            if no_improvement > self.n_iter_no_change and not incremental:
+                converged = True
+                if self.verbose:
+                    print(
+                        f"No improvement of at least tol={self.tol} for "
+                        f"{self.n_iter_no_change} consecutive passes: stopping."
+                    )
+                break
+
+        if best_params is not None:
+            params = best_params
+        self.W1_, self.b1_, self.W2_, self.b2_ = params
+        self._optimizer = optimizer
+        self.loss_curve_ = loss_curve
+        self.best_loss_ = best_loss
+        self.validation_scores_ = val_scores
+        self.validation_loss_curve_ = val_losses
+        self.best_validation_score_ = best_val_score
+        if not converged:
+            warnings.warn(
+                f"{type(self).__name__}: max_iter={self.max_iter} passes reached "
+                "and the training has not converged yet. Increase max_iter or "
+                "alpha (the learning rate), or switch to solver='adam'.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+
+
+def _evaluate(params, validation, activation):
+    """Weighted accuracy and mean cross-entropy on a validation set."""
+    X_val, y_val, w_val = validation
+    Z2 = _network.logits(X_val, params, activation)
+    correct = np.argmax(Z2, axis=1) == y_val
+    score = float(np.average(correct, weights=w_val))
+    return score, _network.loss(Z2, y_val, params, w_val)
+
+
+def _raise_if_diverged(epoch_loss, params, epoch):
+    if not (np.isfinite(epoch_loss) and all(np.isfinite(p).all() for p in params)):
+        raise FloatingPointError(
+            f"Training diverged in pass {epoch}: the loss or the weights became "
+            "infinite or NaN. Lower alpha (the learning rate), scale X (for MNIST, "
+            "X / 255), or use solver='adam'. The previous model, if any, is kept."
+        )
+
+
+def _copy_or_none(values):
+    return None if values is None else list(values)
+
+
+def _read_only(array):
+    view = array.view()
+    view.flags.writeable = False
+    return view

@@ -1,0 +1,42 @@
+"""scikit-learn's own estimator checks, over the configurations users reach for."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_scratchnet import ScratchMLPClassifier
+
+_REPEAT_VS_WEIGHT = (
+    "weight k equals k repeats only for full-batch steps on fixed data; {why} "
+    "differs between the weighted and the repeated data set."
+)
+_RANDOM_SPLIT = _REPEAT_VS_WEIGHT.format(why="the random validation split")
+
+CONFIGURATIONS = {
+    "default": (ScratchMLPClassifier(), {}),
+    # The checks' data sets have fewer than 32 samples, so each pass is one
+    # full batch and sample weights stay equivalent to repetitions: no exception.
+    "adam-minibatch": (ScratchMLPClassifier(solver="adam", batch_size=32), {}),
+    "early-stopping": (
+        ScratchMLPClassifier(early_stopping=True),
+        {
+            "check_sample_weight_equivalence_on_dense_data": _RANDOM_SPLIT,
+            "check_sample_weight_equivalence_on_sparse_data": _RANDOM_SPLIT,
+        },
+    ),
+    "balanced": (ScratchMLPClassifier(class_weight="balanced"), {}),
+}
+
+
+def _expected_failed_checks(estimator):
+    for reference, failures in CONFIGURATIONS.values():
+        if estimator is reference:
+            return failures
+    return {}
+
+
+@parametrize_with_checks(
+    [estimator for estimator, _ in CONFIGURATIONS.values()],
+    expected_failed_checks=_expected_failed_checks,
+    xfail_strict=True,
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
