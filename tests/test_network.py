@@ -1,0 +1,151 @@
+"""The note's math: equations, numerical stability and gradients."""
+
+import numpy as np
+import pytest
+
+from sklearn_scratchnet import _network
+from sklearn_scratchnet._classifier import class_weights_per_sample
+
+ACTIVATION_NAMES = sorted(_network.ACTIVATIONS)
+
+
+def _problem(seed=0, m=13, n_features=6, hidden=5, n_classes=4, activation="relu"):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(m, n_features))
+    y = np.arange(m) % n_classes
+    params = _network.init_params(
+        n_features, hidden, n_classes, activation, rng, np.float64
+    )
+    return X, y, params
+
+
+def test_forward_and_backward_match_the_note_written_column_wise():
+    """The sample-major code equals the note's equations in the note's layout."""
+    X, y, params = _problem()
+    W1, b1, W2, b2 = params
+    m = X.shape[0]
+
+    # The note, literally: one sample per column.
+    A0 = X.T
+    Z1 = W1 @ A0 + b1[:, None]
+    A1 = np.maximum(Z1, 0)
+    Z2 = W2 @ A1 + b2[:, None]
+    A2 = np.exp(Z2) / np.exp(Z2).sum(axis=0)
+    Y = np.eye(W2.shape[0])[:, y]
+    dZ2 = A2 - Y
+    dW2 = 1 / m * dZ2 @ A1.T
+    db2 = 1 / m * dZ2.sum(axis=1)
+    dZ1 = W2.T @ dZ2 * (Z1 > 0)
+    dW1 = 1 / m * dZ1 @ A0.T
+    db1 = 1 / m * dZ1.sum(axis=1)
+
+    cache = _network.forward(X, params)
+    for ours, note in zip(cache, (Z1, A1, Z2, A2), strict=True):
+        np.testing.assert_allclose(ours, note.T, rtol=1e-12)
+    grads = _network.backward(X, y, params, cache)
+    for ours, note in zip(grads, (dW1, db1, dW2, db2), strict=True):
+        np.testing.assert_allclose(ours, note, rtol=1e-10, atol=1e-15)
+
+
+def _numerical_gradient(f, param, eps=1e-6):
+    grad = np.zeros_like(param)
+    for index in np.ndindex(param.shape):
+        saved = param[index]
+        param[index] = saved + eps
+        plus = f()
+        param[index] = saved - eps
+        minus = f()
+        param[index] = saved
+        grad[index] = (plus - minus) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES)
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+@pytest.mark.parametrize("weighting", ["none", "sample_weight", "class_weight"])
+def test_gradients_match_central_differences(activation, l2, weighting):
+    X, y, params = _problem(seed=1, activation=activation)
+    rng = np.random.RandomState(2)
+    sample_weight = None
+    if weighting == "sample_weight":
+        sample_weight = rng.uniform(0.1, 3.0, size=X.shape[0])
+    elif weighting == "class_weight":
+        sample_weight, _ = class_weights_per_sample(
+            {0: 5.0, 2: 0.25}, np.arange(4), y, np.ones(X.shape[0])
+        )
+
+    def objective():
+        Z2 = _network.forward(X, params, activation)[2]
+        return _network.loss(Z2, y, params, sample_weight, l2)
+
+    cache = _network.forward(X, params, activation)
+    analytic = _network.backward(X, y, params, cache, activation, sample_weight, l2)
+    for name, param, grad in zip(
+        ("W1", "b1", "W2", "b2"), params, analytic, strict=True
+    ):
+        numeric = _numerical_gradient(objective, param)
+        error = np.linalg.norm(numeric - grad) / (
+            np.linalg.norm(numeric) + np.linalg.norm(grad)
+        )
+        assert error < 1e-6, f"d{name}: relative error {error:.2e}"
+
+
+def test_relu_derivative_sees_the_kink():
+    """A wrong g' (e.g. tanh's on ReLU units) must break the gradient check."""
+    X, y, params = _problem(seed=1)
+    cache = _network.forward(X, params, "relu")
+    right = _network.backward(X, y, params, cache, "relu")[0]
+    wrong = _network.backward(X, y, params, cache, "tanh")[0]
+    assert not np.allclose(right, wrong)
+
+
+@pytest.mark.parametrize("scale", [1e4, -1e4, 1e300])
+def test_softmax_and_loss_are_finite_for_huge_logits(scale):
+    Z2 = np.array([[1.0, 0.0, -1.0], [0.0, 0.5, 0.0]]) * scale
+    A2 = _network.softmax(Z2)
+    assert np.isfinite(A2).all()
+    np.testing.assert_allclose(A2.sum(axis=1), 1.0)
+    assert np.isfinite(_network.log_softmax(Z2)).all()
+    y = np.array([2, 0])
+    params = (np.zeros((1, 1)), None, np.zeros((1, 1)), None)
+    value = _network.loss(Z2, y, params)
+    assert np.isfinite(value) and value > 0
+
+
+def test_loss_is_cross_entropy_of_softmax():
+    rng = np.random.RandomState(0)
+    Z2 = rng.normal(size=(8, 3))
+    y = rng.randint(0, 3, size=8)
+    expected = -np.mean(np.log(_network.softmax(Z2)[np.arange(8), y]))
+    params = (np.zeros((1, 1)), None, np.zeros((1, 1)), None)
+    assert _network.loss(Z2, y, params) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES)
+def test_float32_stays_float32(activation):
+    X, y, params = _problem(activation=activation)
+    X = X.astype(np.float32)
+    params = tuple(p.astype(np.float32) for p in params)
+    cache = _network.forward(X, params, activation)
+    grads = _network.backward(X, y, params, cache, activation, np.ones(13), 0.1)
+    assert {a.dtype for a in (*cache, *grads)} == {np.dtype(np.float32)}
+
+
+def test_logistic_does_not_overflow():
+    with np.errstate(over="raise"):
+        values = _network.logistic(np.array([-1e4, 0.0, 1e4]))
+    np.testing.assert_array_equal(values, [0.0, 0.5, 1.0])
+
+
+def test_init_params_shapes_and_scale():
+    rng = np.random.RandomState(0)
+    W1, b1, W2, b2 = _network.init_params(784, 10, 10, "relu", rng, np.float32)
+    assert (W1.shape, b1.shape, W2.shape, b2.shape) == (
+        (10, 784),
+        (10,),
+        (10, 10),
+        (10,),
+    )
+    assert W1.dtype == np.float32
+    bound = np.sqrt(6 / (784 + 10))
+    assert np.abs(W1).max() <= bound and np.abs(W1).max() > 0.9 * bound
