@@ -22,7 +22,7 @@ def mnist_folder():
 
 @pytest.fixture(scope="session")
 def mnist():
-    """The real MNIST split as float32 pixels in [0, 1]: X_train, X_test, y_train, y_test.
+    """Real MNIST as float32 pixels in [0, 1]: X_train, X_test, y_train, y_test.
 
     Skipped with a reason on a clone without the files; a failure under CI.
     """

@@ -1,4 +1,4 @@
-"""ScratchMLPClassifier: every parameter, method and fitted attribute of the contract."""
+"""ScratchMLPClassifier: each parameter, method and fitted attribute of the contract."""
 
 import re
 import warnings

@@ -25,7 +25,7 @@ def test_loader_reads_the_official_files(mnist):
 
 
 def test_default_estimator_reproduces_the_note(mnist):
-    """The note's algorithm: h=10, full-batch gradient descent, alpha=0.1, 500 passes."""
+    """The note: h=10, full-batch gradient descent, alpha=0.1, 500 passes."""
     X_train, X_test, y_train, y_test = mnist
     clf = ScratchMLPClassifier(random_state=0)
     with warnings.catch_warnings():
