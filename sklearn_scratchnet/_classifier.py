@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
 )
 
 from sklearn_scratchnet import _network
+from sklearn_scratchnet._callbacks import CallbackSupportMixin
 from sklearn_scratchnet._optimizers import OPTIMIZERS
 
 
@@ -85,7 +86,7 @@ def class_weights_per_sample(
     return weighted, class_totals
 
 
-class ScratchMLPClassifier(ClassifierMixin, BaseEstimator):
+class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """The origin note's two-layer network: input -> hidden ReLU -> softmax.
 
     A neural network written by hand in NumPy (see :mod:`sklearn_scratchnet._network`
@@ -469,7 +470,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseEstimator):
 
         if continuing:
             # Train on copies, so that a failed fit leaves the fitted model intact.
-            params = tuple(p.copy() for p in self._params())
+            params = _copies(self._params())
         else:
             params = _network.init_params(
                 X.shape[1], self.hidden_size, len(self.classes_), self.activation,
@@ -595,8 +596,20 @@ class ScratchMLPClassifier(ClassifierMixin, BaseEstimator):
         if validation is not None and val_scores is None:
             val_scores, val_losses, best_val_score = [], [], -np.inf
 
+        # scikit-learn's callback API: one root task per fit, one subtask per pass.
+        def labels():
+            return self.classes_[y_index]
+
+        def fitted_attributes():
+            return dict(zip(("W1_", "b1_", "W2_", "b2_"), _copies(params), strict=True))
+
+        fit_task = self._init_callback_context(max_subtasks=n_epochs)
+        fit_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
+
         for _ in range(n_epochs):
             start_time = time.perf_counter()
+            epoch_task = fit_task.subcontext(task_name="epoch")
+            epoch_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
             order = (
                 rng.permutation(n_samples) if mini_batches and self.shuffle else None
             )
@@ -639,13 +652,19 @@ class ScratchMLPClassifier(ClassifierMixin, BaseEstimator):
             if self.early_stopping and validation is not None and not incremental:
                 improved = val_score >= best_val_score + self.tol
                 if val_score > best_val_score:
-                    best_params = tuple(p.copy() for p in params)
+                    best_params = _copies(params)
             else:
                 improved = epoch_loss <= best_loss - self.tol
             best_loss = min(best_loss, epoch_loss)
             if validation is not None:
                 best_val_score = max(best_val_score, val_score)
             no_improvement = 0 if improved else no_improvement + 1
+            if epoch_task.call_on_fit_task_end(
+                estimator=self, X=X, y=labels,
+                reconstruction_attributes=fitted_attributes,
+            ):  # fmt: skip
+                converged = True  # a callback asked to stop
+                break
             if no_improvement > self.n_iter_no_change and not incremental:
                 converged = True
                 if self.verbose:
@@ -657,6 +676,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseEstimator):
 
         if best_params is not None:
             params = best_params
+        fit_task.call_on_fit_task_end(
+            estimator=self, X=X, y=labels, reconstruction_attributes=fitted_attributes
+        )
         self.W1_, self.b1_, self.W2_, self.b2_ = params
         self._optimizer = optimizer
         self.loss_curve_ = loss_curve
@@ -690,6 +712,10 @@ def _raise_if_diverged(epoch_loss, params, epoch):
             "infinite or NaN. Lower alpha (the learning rate), scale X (for MNIST, "
             "X / 255), or use solver='adam'. The previous model, if any, is kept."
         )
+
+
+def _copies(arrays):
+    return tuple(array.copy() for array in arrays)
 
 
 def _copy_or_none(values):
