@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -360,7 +360,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to one; columns follow ``classes_``.
         """
-        return _network.softmax(self._logits(X))
+        return _network.softmax(self._logits(X)).T
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, finite for any logits.
@@ -375,7 +375,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        return _network.log_softmax(self._logits(X))
+        return _network.log_softmax(self._logits(X)).T
 
     def predict(self, X):
         """Most probable class of each sample.
@@ -391,7 +391,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             Labels from ``classes_``.
         """
         Z2 = self._logits(X)
-        return self.classes_[np.argmax(Z2, axis=1)]
+        return self.classes_[np.argmax(Z2, axis=0)]
 
     @property
     def coefs_(self):
@@ -413,11 +413,27 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     # ------------------------------------------------------------------ internals
 
     def _logits(self, X):
+        """The network's Z2 (n_classes, n_samples) for validated input X."""
         check_is_fitted(self)
         X = validate_data(
-            self, X, accept_sparse="csr", dtype=self.W1_.dtype, reset=False
+            self,
+            X,
+            accept_sparse="csr",
+            dtype=self.W1_.dtype,
+            reset=False,
+            ensure_all_finite=False,
         )
-        return _network.logits(X, self._params(), self.activation)
+        # Finiteness is checked block by block, right before each block's matrix
+        # product, so that X is read from memory once rather than twice.
+        Z2 = np.empty((len(self.classes_), X.shape[0]), dtype=self.W1_.dtype)
+        for start in range(0, X.shape[0], _network.BLOCK_ROWS):
+            block = slice(start, start + _network.BLOCK_ROWS)
+            X_block = X[block]
+            assert_all_finite(
+                X_block, input_name="X", estimator_name=type(self).__name__
+            )
+            Z2[:, block] = _network.logits(X_block, self._params(), self.activation)
+        return Z2
 
     def _params(self):
         return self.W1_, self.b1_, self.W2_, self.b2_
@@ -621,14 +637,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 batch_weight = sample_weight[batch]
                 X_batch = X[batch]
                 y_batch = y_index[batch]
-                cache = _network.forward(X_batch, params, self.activation)
-                batch_loss = _network.loss(
-                    cache[2], y_batch, params, batch_weight, self.l2
+                batch_loss, grads = _network.loss_and_gradients(
+                    X_batch, y_batch, params, self.activation, batch_weight, self.l2
                 )
-                grads = _network.backward(
-                    X_batch, y_batch, params, cache, self.activation,
-                    batch_weight, self.l2,
-                )  # fmt: skip
                 optimizer.update(params, grads)
                 weighted_loss += batch_loss * float(batch_weight.sum())
 
@@ -700,7 +711,7 @@ def _evaluate(params, validation, activation):
     """Weighted accuracy and mean cross-entropy on a validation set."""
     X_val, y_val, w_val = validation
     Z2 = _network.logits(X_val, params, activation)
-    correct = np.argmax(Z2, axis=1) == y_val
+    correct = np.argmax(Z2, axis=0) == y_val
     score = float(np.average(correct, weights=w_val))
     return score, _network.loss(Z2, y_val, params, w_val)
 

@@ -5,29 +5,30 @@ NumPy arrays (dense or SciPy sparse input) and imports nothing from scikit-learn
 
 Layout
 ------
-The note stores one sample per *column*: ``A0 = X^T`` is (784 x m) and
-``Z1 = W1 . A0 + b1`` is (h x m). The code keeps one sample per *row*, the way
-``X`` arrives, so no transposed copy of the data is ever made:
+The code keeps the note's layout: one sample per *column*. ``X`` arrives with one
+sample per row (m x n_features) and is only ever read transposed, never copied;
+every activation has the note's shape:
 
-==========================  ===================================  ===============
-note (sample per column)    code (sample per row)                shape in code
-==========================  ===================================  ===============
-``A0 = X^T``                ``A0 = X``                           (m, n_features)
-``Z1 = W1 . A0 + b1``       ``Z1 = A0 @ W1.T + b1``              (m, h)
-``A1 = g(Z1)``              ``A1 = g(Z1)``                       (m, h)
-``Z2 = W2 . A1 + b2``       ``Z2 = A1 @ W2.T + b2``              (m, n_classes)
-``A2 = softmax(Z2)``        ``A2 = softmax(Z2)`` (row-wise)      (m, n_classes)
-``dZ2 = A2 - Y``            ``dZ2 = A2 - Y``                     (m, n_classes)
-``dW2 = 1/m dZ2 . A1^T``    ``dW2 = dZ2.T @ A1`` (1/m in dZ2)    (n_classes, h)
-``db2 = 1/m sum dZ2``       ``db2 = dZ2.sum(axis=0)``            (n_classes,)
-``dZ1 = W2^T . dZ2 * g'``   ``dZ1 = (dZ2 @ W2) * g'(Z1)``        (m, h)
-``dW1 = 1/m dZ1 . A0^T``    ``dW1 = dZ1.T @ A0``                 (h, n_features)
-``db1 = 1/m sum dZ1``       ``db1 = dZ1.sum(axis=0)``            (h,)
-==========================  ===================================  ===============
+==========================  =====================================  ==============
+note                        code                                   shape
+==========================  =====================================  ==============
+``A0 = X^T``                ``X``, read transposed                 (n_features, m)
+``Z1 = W1 . A0 + b1``       ``Z1 = (X @ W1.T).T + b1[:, None]``    (h, m)
+``A1 = g(Z1)``              ``A1 = g(Z1)``                         (h, m)
+``Z2 = W2 . A1 + b2``       ``Z2 = W2 @ A1 + b2[:, None]``         (n_classes, m)
+``A2 = softmax(Z2)``        ``A2 = softmax(Z2)`` (column-wise)     (n_classes, m)
+``dZ2 = A2 - Y``            ``dZ2 = (A2 - Y) * share``             (n_classes, m)
+``dW2 = 1/m dZ2 . A1^T``    ``dW2 = dZ2 @ A1.T``                   (n_classes, h)
+``db2 = 1/m sum dZ2``       ``db2 = dZ2.sum(axis=1)``              (n_classes,)
+``dZ1 = W2^T . dZ2 * g'``   ``dZ1 = (W2.T @ dZ2) * g'(Z1)``        (h, m)
+``dW1 = 1/m dZ1 . A0^T``    ``dW1 = dZ1 @ X``                      (h, n_features)
+``db1 = 1/m sum dZ1``       ``db1 = dZ1.sum(axis=1)``              (h,)
+==========================  =====================================  ==============
 
-Every activation in the code is the transpose of the note's; the parameters
-``W1`` (h x n_features), ``b1`` (h,), ``W2`` (n_classes x h), ``b2`` (n_classes,)
-have exactly the note's shapes.
+``Z1`` is computed as ``(X W1^T)^T``: the same numbers as ``W1 . A0``, but BLAS
+multiplies faster with the long sample axis first. The note's layout also makes
+the softmax fast: its sums and maxima run over the few classes of each column,
+which NumPy vectorises across all samples at once.
 
 Two generalisations of the note, both reducing to it by default:
 
@@ -77,26 +78,26 @@ DERIVATIVES = {
 
 
 def softmax(Z2):
-    """Row-wise softmax, stable for logits of any magnitude.
+    """Column-wise softmax (one column per sample), stable for any logits.
 
-    Subtracting each row's maximum leaves the result unchanged and keeps every
+    Subtracting each column's maximum leaves the result unchanged and keeps every
     ``exp`` in (0, 1], so nothing overflows.
     """
-    E = np.exp(Z2 - Z2.max(axis=1, keepdims=True))
-    E /= E.sum(axis=1, keepdims=True)
+    E = np.exp(Z2 - Z2.max(axis=0))
+    E /= E.sum(axis=0)
     return E
 
 
 def log_softmax(Z2):
-    """Row-wise ``log(softmax(Z2))``, finite for logits of any magnitude."""
-    shifted = Z2 - Z2.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    """Column-wise ``log(softmax(Z2))``, finite for logits of any magnitude."""
+    shifted = Z2 - Z2.max(axis=0)
+    return shifted - np.log(np.exp(shifted).sum(axis=0))
 
 
 def one_hot(y, n_classes, dtype):
-    """The note's ``Y``: one row per sample with a 1 in its class's column."""
-    Y = np.zeros((y.shape[0], n_classes), dtype=dtype)
-    Y[np.arange(y.shape[0]), y] = 1
+    """The note's ``Y``: one column per sample with a 1 in its class's row."""
+    Y = np.zeros((n_classes, y.shape[0]), dtype=dtype)
+    Y[y, np.arange(y.shape[0])] = 1
     return Y
 
 
@@ -138,13 +139,21 @@ def init_params(n_features, hidden_size, n_classes, activation, random_state, dt
     return W1, b1, W2, b2
 
 
-def forward(A0, params, activation="relu"):
+def hidden_input(X, W1, b1):
+    """``Z1 = W1 . A0 + b1`` with ``A0 = X^T``, computed as ``(X W1^T)^T + b1``.
+
+    Works for dense and SciPy sparse X; the result is a dense (h, m) array.
+    """
+    return np.asarray(X @ W1.T).T + b1[:, np.newaxis]
+
+
+def forward(X, params, activation="relu"):
     """Forward propagation, the note's four equations.
 
     Parameters
     ----------
-    A0 : ndarray or sparse matrix of shape (m, n_features)
-        The input X, one sample per row.
+    X : ndarray or sparse matrix of shape (m, n_features)
+        The input, one sample per row; the note's ``A0`` is its transpose.
     params : tuple of ndarray
         ``(W1, b1, W2, b2)``.
     activation : {"relu", "tanh", "logistic"}, default="relu"
@@ -153,32 +162,39 @@ def forward(A0, params, activation="relu"):
     Returns
     -------
     Z1, A1, Z2, A2 : ndarray
-        Pre-activation and activation of the hidden layer (m, h), logits and
-        softmax probabilities of the output layer (m, n_classes).
+        Pre-activation and activation of the hidden layer (h, m), logits and
+        softmax probabilities of the output layer (n_classes, m): one column per
+        sample, as in the note.
     """
     W1, b1, W2, b2 = params
-    Z1 = A0 @ W1.T + b1  # Z1 = W1 . A0 + b1
+    Z1 = hidden_input(X, W1, b1)  # Z1 = W1 . A0 + b1
     A1 = ACTIVATIONS[activation](Z1)  # A1 = g(Z1)
-    Z2 = A1 @ W2.T + b2  # Z2 = W2 . A1 + b2
+    Z2 = W2 @ A1 + b2[:, np.newaxis]  # Z2 = W2 . A1 + b2
     A2 = softmax(Z2)  # A2 = softmax(Z2)
     return Z1, A1, Z2, A2
 
 
-def logits(A0, params, activation="relu"):
-    """The output layer's Z2 alone, for prediction (no softmax needed for argmax)."""
+def logits(X, params, activation="relu"):
+    """The output layer's Z2 (n_classes, m) alone, for prediction."""
     W1, b1, W2, b2 = params
-    return ACTIVATIONS[activation](A0 @ W1.T + b1) @ W2.T + b2
+    return W2 @ ACTIVATIONS[activation](hidden_input(X, W1, b1)) + b2[:, np.newaxis]
 
 
-def _sample_shares(m, sample_weight, dtype):
-    """Each sample's share of the mean: the note's 1/m, or w_i / sum(w)."""
+def _sample_shares(m, sample_weight, dtype, weight_sum=None):
+    """Each sample's share of the mean: the note's 1/m, or w_i / sum(w).
+
+    ``weight_sum`` is the total weight of the whole batch when these m samples are
+    one block of it; by default it is the total of these samples.
+    """
+    if weight_sum is None:
+        weight_sum = m if sample_weight is None else sample_weight.sum()
+    weight_sum = float(weight_sum)
     if sample_weight is None:
-        return np.full(m, 1.0 / m, dtype=dtype), float(m)
-    weight_sum = float(sample_weight.sum())
+        return np.full(m, 1.0 / weight_sum, dtype=dtype), weight_sum
     return (sample_weight / weight_sum).astype(dtype, copy=False), weight_sum
 
 
-def loss(Z2, y, params, sample_weight=None, l2=0.0):
+def loss(Z2, y, params, sample_weight=None, l2=0.0, weight_sum=None):
     """Mean softmax cross-entropy of the logits Z2, plus the L2 penalty.
 
     Computed from the logits through ``log_softmax``, so it stays finite for
@@ -186,8 +202,8 @@ def loss(Z2, y, params, sample_weight=None, l2=0.0):
 
     Parameters
     ----------
-    Z2 : ndarray of shape (m, n_classes)
-        Output-layer logits from :func:`forward`.
+    Z2 : ndarray of shape (n_classes, m)
+        Output-layer logits from :func:`forward`, one column per sample.
     y : ndarray of shape (m,)
         Class indices in ``0 .. n_classes - 1``.
     params : tuple of ndarray
@@ -196,14 +212,17 @@ def loss(Z2, y, params, sample_weight=None, l2=0.0):
         Non-negative weights with a positive sum; None means all ones.
     l2 : float, default=0.0
         L2 penalty strength.
+    weight_sum : float, default=None
+        Total weight of the whole batch when Z2 is one block of it; by default
+        the total of these samples.
 
     Returns
     -------
     loss : float
     """
-    m = Z2.shape[0]
-    shares, weight_sum = _sample_shares(m, sample_weight, Z2.dtype)
-    log_likelihood = log_softmax(Z2)[np.arange(m), y]
+    m = Z2.shape[1]
+    shares, weight_sum = _sample_shares(m, sample_weight, Z2.dtype, weight_sum)
+    log_likelihood = log_softmax(Z2)[y, np.arange(m)]
     value = -float(shares @ log_likelihood)
     if l2:
         W1, _, W2, _ = params
@@ -212,13 +231,16 @@ def loss(Z2, y, params, sample_weight=None, l2=0.0):
     return value
 
 
-def backward(A0, y, params, cache, activation="relu", sample_weight=None, l2=0.0):
+def backward(
+    X, y, params, cache, activation="relu", sample_weight=None, l2=0.0,
+    weight_sum=None,
+):  # fmt: skip
     """Backward propagation: the gradient of :func:`loss` for each parameter.
 
     Parameters
     ----------
-    A0 : ndarray or sparse matrix of shape (m, n_features)
-        The input X of the forward pass.
+    X : ndarray or sparse matrix of shape (m, n_features)
+        The input of the forward pass; the note's ``A0`` is its transpose.
     y : ndarray of shape (m,)
         Class indices in ``0 .. n_classes - 1``.
     params : tuple of ndarray
@@ -231,6 +253,9 @@ def backward(A0, y, params, cache, activation="relu", sample_weight=None, l2=0.0
         Non-negative weights with a positive sum; None means all ones.
     l2 : float, default=0.0
         L2 penalty strength.
+    weight_sum : float, default=None
+        Total weight of the whole batch when X is one block of it; by default
+        the total of these samples.
 
     Returns
     -------
@@ -239,19 +264,88 @@ def backward(A0, y, params, cache, activation="relu", sample_weight=None, l2=0.0
     """
     W1, b1, W2, b2 = params
     Z1, A1, Z2, A2 = cache
-    m, n_classes = A2.shape
-    shares, weight_sum = _sample_shares(m, sample_weight, A2.dtype)
+    n_classes, m = A2.shape
+    shares, weight_sum = _sample_shares(m, sample_weight, A2.dtype, weight_sum)
 
     # dZ2 = A2 - Y, with the note's 1/m (each sample's share) folded in once here,
     # so that every product below already carries it.
-    dZ2 = (A2 - one_hot(y, n_classes, A2.dtype)) * shares[:, np.newaxis]
-    dW2 = dZ2.T @ A1  # dW2 = 1/m dZ2 . A1^T
-    db2 = dZ2.sum(axis=0)  # db2 = 1/m sum(dZ2)
-    dZ1 = (dZ2 @ W2) * DERIVATIVES[activation](Z1, A1)  # dZ1 = W2^T . dZ2 * g'(Z1)
-    dW1 = np.asarray(dZ1.T @ A0)  # dW1 = 1/m dZ1 . A0^T
-    db1 = dZ1.sum(axis=0)  # db1 = 1/m sum(dZ1)
+    dZ2 = (A2 - one_hot(y, n_classes, A2.dtype)) * shares
+    dW2 = dZ2 @ A1.T  # dW2 = 1/m dZ2 . A1^T
+    db2 = dZ2.sum(axis=1)  # db2 = 1/m sum(dZ2)
+    dZ1 = (W2.T @ dZ2) * DERIVATIVES[activation](Z1, A1)  # dZ1 = W2^T . dZ2 * g'(Z1)
+    dW1 = np.asarray(dZ1 @ X)  # dW1 = 1/m dZ1 . A0^T, and A0^T = X
+    db1 = dZ1.sum(axis=1)  # db1 = 1/m sum(dZ1)
 
     if l2:
         dW1 += (l2 / weight_sum) * W1
         dW2 += (l2 / weight_sum) * W2
     return dW1, db1, dW2, db2
+
+
+#: Rows of X per block in :func:`loss_and_gradients` (a few MB of MNIST pixels).
+BLOCK_ROWS = 2048
+
+
+def loss_and_gradients(
+    X, y, params, activation="relu", sample_weight=None, l2=0.0,
+    block_rows=BLOCK_ROWS,
+):  # fmt: skip
+    """One training step's loss and gradients, computed over row blocks of X.
+
+    The loss and every gradient are sums over samples (the note's ``1/m sum``),
+    so they can be accumulated block by block. Going through X in blocks that
+    stay in the cache lets the forward pass and ``dW1 = 1/m dZ1 . A0^T`` read each
+    block from memory once, instead of streaming all of X twice per step. A
+    mini-batch no larger than ``block_rows`` is a single block.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (m, n_features)
+        The batch, one sample per row.
+    y : ndarray of shape (m,)
+        Class indices in ``0 .. n_classes - 1``.
+    params : tuple of ndarray
+        ``(W1, b1, W2, b2)``.
+    activation : {"relu", "tanh", "logistic"}, default="relu"
+        The hidden activation g.
+    sample_weight : ndarray of shape (m,), default=None
+        Non-negative weights with a positive sum; None means all ones.
+    l2 : float, default=0.0
+        L2 penalty strength.
+    block_rows : int, default=BLOCK_ROWS
+        Rows per block.
+
+    Returns
+    -------
+    loss : float
+        As :func:`loss` on the whole batch.
+    grads : tuple of ndarray
+        ``(dW1, db1, dW2, db2)`` as :func:`backward` on the whole batch.
+    """
+    m = X.shape[0]
+    if m <= block_rows:
+        cache = forward(X, params, activation)
+        return (
+            loss(cache[2], y, params, sample_weight, l2),
+            backward(X, y, params, cache, activation, sample_weight, l2),
+        )
+    weight_sum = m if sample_weight is None else float(sample_weight.sum())
+    total_loss = 0.0
+    grads = tuple(np.zeros_like(p) for p in params)
+    for start in range(0, m, block_rows):
+        block = slice(start, start + block_rows)
+        X_block, y_block = X[block], y[block]
+        w_block = None if sample_weight is None else sample_weight[block]
+        cache = forward(X_block, params, activation)
+        total_loss += loss(cache[2], y_block, params, w_block, 0.0, weight_sum)
+        block_grads = backward(
+            X_block, y_block, params, cache, activation, w_block, 0.0, weight_sum
+        )
+        for total, part in zip(grads, block_grads, strict=True):
+            total += part
+    if l2:
+        W1, _, W2, _ = params
+        total_loss += 0.5 * l2 * (np.vdot(W1, W1) + np.vdot(W2, W2)) / weight_sum
+        grads[0][...] += (l2 / weight_sum) * W1
+        grads[2][...] += (l2 / weight_sum) * W2
+    return float(total_loss), grads

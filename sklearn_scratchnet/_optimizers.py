@@ -79,11 +79,21 @@ class Adam:
         for param, grad, m, v in zip(
             params, grads, self.first_moments, self.second_moments, strict=True
         ):
+            # m <- beta_1 m + (1 - beta_1) g;  v <- beta_2 v + (1 - beta_2) g^2;
+            # W <- W - step m / (sqrt(v) + epsilon). Written with one scratch array
+            # and in-place operations: for large layers the step is memory-bound.
+            scratch = np.multiply(grad, 1 - self.beta_1)
             m *= self.beta_1
-            m += (1 - self.beta_1) * grad
+            m += scratch
+            np.multiply(grad, grad, out=scratch)
+            scratch *= 1 - self.beta_2
             v *= self.beta_2
-            v += (1 - self.beta_2) * grad * grad
-            param -= step * m / (np.sqrt(v) + self.epsilon)
+            v += scratch
+            np.sqrt(v, out=scratch)
+            scratch += self.epsilon
+            np.divide(m, scratch, out=scratch)
+            scratch *= step
+            param -= scratch
 
 
 OPTIMIZERS = {"sgd": GradientDescent, "adam": Adam}

@@ -528,3 +528,17 @@ def test_partial_fit_ignores_early_stopping():
     clf = ScratchMLPClassifier(early_stopping=True, random_state=0)
     clf.partial_fit(X, y, classes=[0, 1, 2])
     assert clf.t_ == len(X) and clf.validation_scores_ is None
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_predict_refuses_non_finite_input_in_any_block(digits, bad, sparse):
+    X, y = digits
+    clf = ScratchMLPClassifier(max_iter=2, random_state=0).fit(X, y)
+    X_big = np.tile(X, (3, 1))  # more rows than one prediction block
+    X_big[-1, 30] = bad
+    if sparse:
+        X_big = sp.csr_matrix(X_big)
+    for method in (clf.predict, clf.predict_proba, clf.predict_log_proba):
+        with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
+            method(X_big)

@@ -41,7 +41,7 @@ def test_forward_and_backward_match_the_note_written_column_wise():
 
     cache = _network.forward(X, params)
     for ours, note in zip(cache, (Z1, A1, Z2, A2), strict=True):
-        np.testing.assert_allclose(ours, note.T, rtol=1e-12)
+        np.testing.assert_allclose(ours, note, rtol=1e-12)
     grads = _network.backward(X, y, params, cache)
     for ours, note in zip(grads, (dW1, db1, dW2, db2), strict=True):
         np.testing.assert_allclose(ours, note, rtol=1e-10, atol=1e-15)
@@ -101,10 +101,10 @@ def test_relu_derivative_sees_the_kink():
 
 @pytest.mark.parametrize("scale", [1e4, -1e4, 1e300])
 def test_softmax_and_loss_are_finite_for_huge_logits(scale):
-    Z2 = np.array([[1.0, 0.0, -1.0], [0.0, 0.5, 0.0]]) * scale
+    Z2 = np.array([[1.0, 0.0, -1.0], [0.0, 0.5, 0.0]]).T * scale  # 2 samples
     A2 = _network.softmax(Z2)
     assert np.isfinite(A2).all()
-    np.testing.assert_allclose(A2.sum(axis=1), 1.0)
+    np.testing.assert_allclose(A2.sum(axis=0), 1.0)
     assert np.isfinite(_network.log_softmax(Z2)).all()
     y = np.array([2, 0])
     params = (np.zeros((1, 1)), None, np.zeros((1, 1)), None)
@@ -114,9 +114,9 @@ def test_softmax_and_loss_are_finite_for_huge_logits(scale):
 
 def test_loss_is_cross_entropy_of_softmax():
     rng = np.random.RandomState(0)
-    Z2 = rng.normal(size=(8, 3))
+    Z2 = rng.normal(size=(3, 8))
     y = rng.randint(0, 3, size=8)
-    expected = -np.mean(np.log(_network.softmax(Z2)[np.arange(8), y]))
+    expected = -np.mean(np.log(_network.softmax(Z2)[y, np.arange(8)]))
     params = (np.zeros((1, 1)), None, np.zeros((1, 1)), None)
     assert _network.loss(Z2, y, params) == pytest.approx(expected, rel=1e-12)
 
@@ -149,3 +149,20 @@ def test_init_params_shapes_and_scale():
     assert W1.dtype == np.float32
     bound = np.sqrt(6 / (784 + 10))
     assert np.abs(W1).max() <= bound and np.abs(W1).max() > 0.9 * bound
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("l2", [0.0, 0.7])
+def test_blocked_loss_and_gradients_equal_the_whole_batch(weighted, l2):
+    X, y, params = _problem(seed=3, m=23)
+    sample_weight = np.random.RandomState(4).uniform(0, 2, 23) if weighted else None
+    cache = _network.forward(X, params)
+    whole_loss = _network.loss(cache[2], y, params, sample_weight, l2)
+    whole = _network.backward(X, y, params, cache, "relu", sample_weight, l2)
+    for block_rows in (5, 23, 100):
+        value, grads = _network.loss_and_gradients(
+            X, y, params, "relu", sample_weight, l2, block_rows=block_rows
+        )
+        assert value == pytest.approx(whole_loss, rel=1e-12)
+        for blocked, reference in zip(grads, whole, strict=True):
+            np.testing.assert_allclose(blocked, reference, rtol=1e-12, atol=1e-15)

@@ -1,0 +1,376 @@
+"""Side-by-side MNIST benchmark: ScratchMLPClassifier, MLPClassifier and PyTorch.
+
+Every timing is repeated (the median is reported) and the implementations are
+interleaved within each repeat, so a slow moment of a shared machine hits them all
+alike. Read the ratios, not the seconds.
+
+Usage::
+
+    python benchmarks/bench_mnist.py [--data DIR] [--quick] [--repeats N]
+                                     [--dtypes float32 float64] [--no-torch]
+                                     [--plot FILE]
+
+``--data`` is a folder with the four MNIST IDX files (default: $SCRATCHNET_DATA,
+else ../shared/mnist). ``--quick`` runs a reduced version (a subset, fewer passes,
+one repeat) in well under two minutes. PyTorch is used when installed
+(``pip install "sklearn-scratchnet[bench]"``).
+"""
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, replace
+from pathlib import Path
+from statistics import median
+
+import numpy as np
+import threadpoolctl
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+from sklearn_scratchnet import ScratchMLPClassifier
+from sklearn_scratchnet.datasets import load_idx_folder
+
+N_CLASSES = 10
+
+
+@dataclass(frozen=True)
+class Config:
+    """One training configuration, run identically by every implementation."""
+
+    hidden: int
+    solver: str
+    learning_rate: float
+    batch_size: int | None  # None: full batch
+    epochs: int
+
+    @property
+    def name(self):
+        if self.batch_size is None:
+            steps = f"full-batch {'GD' if self.solver == 'sgd' else self.solver}"
+        else:
+            steps = (
+                f"{'SGD' if self.solver == 'sgd' else 'Adam'} batch {self.batch_size}"
+            )
+        return (
+            f"h={self.hidden}, {steps}, lr {self.learning_rate:g}, {self.epochs} passes"
+        )
+
+    def flops_per_epoch(self, n_samples, n_features):
+        """Matrix-product FLOPs of one pass: forward, dW2, dZ1 and dW1."""
+        h = self.hidden
+        forward = 2 * n_samples * (n_features * h + h * N_CLASSES)
+        backward = 2 * n_samples * (h * N_CLASSES + N_CLASSES * h + n_features * h)
+        return forward + backward
+
+
+FULL_CONFIGS = [
+    Config(10, "sgd", 0.1, None, 500),  # the note's own algorithm
+    Config(100, "adam", 1e-3, 200, 10),
+    Config(512, "adam", 1e-3, 256, 3),
+]
+
+
+def quick_configs():
+    epochs = {10: 50, 100: 2, 512: 1}
+    return [replace(c, epochs=epochs[c.hidden]) for c in FULL_CONFIGS]
+
+
+# ----------------------------------------------------------------- implementations
+
+
+def scratch_model(config, seed):
+    return ScratchMLPClassifier(
+        hidden_size=config.hidden,
+        alpha=config.learning_rate,
+        solver=config.solver,
+        batch_size=config.batch_size,
+        max_iter=config.epochs,
+        n_iter_no_change=config.epochs + 1,  # always run every pass
+        random_state=seed,
+    )
+
+
+def sklearn_model(config, seed, n_samples):
+    return MLPClassifier(
+        hidden_layer_sizes=(config.hidden,),
+        solver=config.solver,
+        learning_rate_init=config.learning_rate,
+        batch_size=config.batch_size or n_samples,
+        max_iter=config.epochs,
+        alpha=0.0,  # no L2 penalty, as in the note
+        momentum=0.0,
+        nesterovs_momentum=False,
+        n_iter_no_change=config.epochs + 1,
+        random_state=seed,
+    )
+
+
+class TorchModel:
+    """The same network and training loop in PyTorch (CPU), with fit/predict_proba."""
+
+    def __init__(self, config, seed):
+        self.config = config
+        self.seed = seed
+
+    def fit(self, X, y):
+        import torch
+
+        torch.manual_seed(self.seed)
+        X_t = torch.from_numpy(X)
+        y_t = torch.from_numpy(y.astype(np.int64))
+        n = X_t.shape[0]
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(X.shape[1], self.config.hidden),
+            torch.nn.ReLU(),
+            torch.nn.Linear(self.config.hidden, N_CLASSES),
+        ).to(X_t.dtype)
+        optimizer_class = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
+        optimizer = optimizer_class[self.config.solver](
+            self.net.parameters(), lr=self.config.learning_rate
+        )
+        loss_fn = torch.nn.CrossEntropyLoss()
+        batch = self.config.batch_size or n
+        for _ in range(self.config.epochs):
+            order = torch.randperm(n) if batch < n else None
+            for start in range(0, n, batch):
+                index = order[start : start + batch] if order is not None else None
+                X_b = X_t[index] if index is not None else X_t[start : start + batch]
+                y_b = y_t[index] if index is not None else y_t[start : start + batch]
+                optimizer.zero_grad()
+                loss_fn(self.net(X_b), y_b).backward()
+                optimizer.step()
+        return self
+
+    def predict_proba(self, X):
+        import torch
+
+        with torch.no_grad():
+            return torch.softmax(self.net(torch.from_numpy(X)), dim=1).numpy()
+
+    def score(self, X, y):
+        return float(np.mean(np.argmax(self.predict_proba(X), axis=1) == y))
+
+
+def make_model(impl, config, seed, n_samples):
+    if impl == "scratch":
+        return scratch_model(config, seed)
+    if impl == "sklearn":
+        return sklearn_model(config, seed, n_samples)
+    return TorchModel(config, seed)
+
+
+def torch_available():
+    try:
+        import torch
+
+        torch.set_num_threads(os.cpu_count() or 1)
+        return True
+    except ImportError:
+        return False
+
+
+# ----------------------------------------------------------------- measurements
+
+
+def matmul_gflops(dtype, size=2048, repeats=3):
+    """numpy's rate on a large square matrix product (the hardware's practical peak)."""
+    rng = np.random.default_rng(0)
+    A = rng.random((size, size), dtype=np.float64).astype(dtype)
+    B = rng.random((size, size), dtype=np.float64).astype(dtype)
+    A @ B  # warm up the BLAS threads
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        A @ B
+        times.append(time.perf_counter() - start)
+    return 2 * size**3 / median(times) / 1e9
+
+
+def timed_fit(model, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        model.fit(X, y)
+        return time.perf_counter() - start
+
+
+def predict_rate(model, X, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.predict_proba(X)
+        times.append(time.perf_counter() - start)
+    return X.shape[0] / median(times)
+
+
+def memory_probe(impl, config_index, quick, data_file, labels_file):
+    """Run in a child process: peak RSS growth of one fit over the loaded data."""
+    X = np.load(data_file)
+    y = np.load(labels_file)
+    configs = quick_configs() if quick else FULL_CONFIGS
+    model = make_model(impl, configs[config_index], 0, X.shape[0])
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    timed_fit(model, X, y)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print((after - before) * 1024)  # ru_maxrss is in KiB on Linux
+
+
+def peak_fit_memory(impl, config_index, quick, X, y):
+    """Bytes that one fit adds to the peak RSS of a fresh process holding X."""
+    with tempfile.TemporaryDirectory() as folder:
+        data_file, labels_file = Path(folder) / "X.npy", Path(folder) / "y.npy"
+        np.save(data_file, X)
+        np.save(labels_file, y)
+        command = [
+            sys.executable, __file__, "--memory-probe", impl, str(config_index),
+            str(data_file), str(labels_file),
+        ] + (["--quick"] if quick else [])  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------- report
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def run(args):
+    folder = args.data or os.environ.get("SCRATCHNET_DATA") or "../shared/mnist"
+    X_train, X_test, y_train, y_test = load_idx_folder(folder)
+    if args.quick:
+        X_train, y_train = X_train[:6000], y_train[:6000]
+        X_test, y_test = X_test[:2000], y_test[:2000]
+    configs = quick_configs() if args.quick else FULL_CONFIGS
+    repeats = 1 if args.quick else args.repeats
+    impls = ["scratch", "sklearn"] + (["torch"] if torch_available() else [])
+    if args.no_torch and "torch" in impls:
+        impls.remove("torch")
+
+    blas = threadpoolctl.threadpool_info()
+    print(f"# MNIST benchmark ({'quick' if args.quick else 'full'})\n")
+    print(
+        f"{X_train.shape[0]} train / {X_test.shape[0]} test digits, "
+        f"{os.cpu_count()} CPUs, numpy {np.__version__}, BLAS: "
+        + ", ".join(f"{b['internal_api']} {b.get('architecture', '')}" for b in blas)
+        + f"; {repeats} repeat(s), median reported.\n"
+    )
+
+    fit_rows, predict_rows, memory_rows, plot_data = [], [], [], []
+    for dtype_name in args.dtypes:
+        dtype = np.dtype(dtype_name)
+        peak = matmul_gflops(dtype)
+        X_tr = X_train.astype(dtype) / dtype.type(255)
+        X_te = X_test.astype(dtype) / dtype.type(255)
+        for config in configs:
+            times = {impl: [] for impl in impls}
+            models = {}
+            for repeat in range(repeats):
+                for impl in impls:
+                    model = make_model(impl, config, repeat, X_tr.shape[0])
+                    times[impl].append(timed_fit(model, X_tr, y_train))
+                    models[impl] = model
+            flops = config.flops_per_epoch(*X_tr.shape) * config.epochs
+            reference = median(times["sklearn"])
+            for impl in impls:
+                seconds = median(times[impl])
+                gflops = flops / seconds / 1e9
+                fit_rows.append([
+                    config.name, dtype_name, impl, f"{seconds:.2f}",
+                    f"{seconds / reference:.2f}",
+                    f"{100 * models[impl].score(X_te, y_test):.2f}",
+                    f"{gflops:.1f}", f"{100 * gflops / peak:.0f} %",
+                ])  # fmt: skip
+                plot_data.append((config.name, dtype_name, impl, seconds))
+            rates = {impl: predict_rate(models[impl], X_te, 5) for impl in impls}
+            for impl in impls:
+                predict_rows.append([
+                    config.name, dtype_name, impl, f"{rates[impl]:,.0f}",
+                    f"{rates[impl] / rates['sklearn']:.2f}",
+                ])  # fmt: skip
+        fit_rows.append([f"numpy {dtype_name} matmul peak", "", "", "", "", "",
+                         f"{peak:.1f}", "100 %"])  # fmt: skip
+
+    if not args.no_memory:
+        X32 = X_train.astype(np.float32) / np.float32(255)
+        for impl in impls:
+            extra = peak_fit_memory(impl, 0, args.quick, X32, y_train)
+            memory_rows.append([
+                configs[0].name, "float32", impl, f"{extra / 2**20:.0f}",
+                f"{extra / X32.nbytes:.2f}",
+            ])  # fmt: skip
+
+    print("## Fit\n")
+    print(markdown_table(
+        ["configuration", "dtype", "implementation", "fit s", "x MLPClassifier",
+         "test acc %", "GFLOP/s", "of matmul peak"], fit_rows))  # fmt: skip
+    print("\n## predict_proba throughput\n")
+    print(markdown_table(
+        ["model", "dtype", "implementation", "samples/s", "x MLPClassifier"],
+        predict_rows))  # fmt: skip
+    if memory_rows:
+        print("\n## Peak memory of fit (growth of peak RSS over the loaded data)\n")
+        print(markdown_table(
+            ["configuration", "dtype", "implementation", "MiB", "copies of X"],
+            memory_rows))  # fmt: skip
+    if args.plot:
+        plot(plot_data, args.plot)
+        print(f"\nFigure: {args.plot}")
+
+
+def plot(plot_data, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = sorted({(c, d) for c, d, _, _ in plot_data}, key=str)
+    impls = sorted({i for _, _, i, _ in plot_data})
+    seconds = {(c, d, i): s for c, d, i, s in plot_data}
+    fig, ax = plt.subplots(figsize=(9, 0.9 * len(labels) + 1.5))
+    height = 0.8 / len(impls)
+    for k, impl in enumerate(impls):
+        values = [seconds.get((c, d, impl), 0) for c, d in labels]
+        positions = np.arange(len(labels)) + k * height
+        ax.barh(positions, values, height, label=impl)
+    ax.set_yticks(np.arange(len(labels)) + 0.4 - height / 2)
+    ax.set_yticklabels([f"{c}\n{d}" for c, d in labels], fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("fit time (s, log scale)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", help="folder with the four MNIST IDX files")
+    parser.add_argument("--quick", action="store_true", help="reduced run")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--dtypes", nargs="+", default=["float32", "float64"],
+        choices=["float32", "float64"],
+    )  # fmt: skip
+    parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--plot", help="write a bar chart of fit times (PNG)")
+    parser.add_argument("--memory-probe", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_probe:
+        impl, config_index, data_file, labels_file = args.memory_probe
+        memory_probe(impl, int(config_index), args.quick, data_file, labels_file)
+    else:
+        run(args)
+
+
+if __name__ == "__main__":
+    main()
