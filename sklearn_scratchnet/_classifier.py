@@ -9,6 +9,7 @@ in :mod:`sklearn_scratchnet._network` and the update rules in
 import copy
 import time
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -318,7 +319,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self : ScratchMLPClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, X_val, y_val, incremental=False)
+        with self._kept_on_failure():
+            return self._fit(X, y, sample_weight, X_val, y_val, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -344,8 +346,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self : ScratchMLPClassifier
             The updated estimator.
         """
-        _check_partial_fit_first_call(self, classes)
-        return self._fit(X, y, sample_weight, None, None, incremental=True)
+        with self._kept_on_failure():
+            _check_partial_fit_first_call(self, classes)
+            return self._fit(X, y, sample_weight, None, None, incremental=True)
 
     def predict_proba(self, X):
         """Class probabilities, the note's A2 = softmax(Z2).
@@ -438,9 +441,25 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def _params(self):
         return self.W1_, self.b1_, self.W2_, self.b2_
 
+    @contextmanager
+    def _kept_on_failure(self):
+        """Put the fitted state back if training fails, so a fitted model survives.
+
+        Only the model's own state is restored (fitted attributes and the private
+        training state); scikit-learn's callback bookkeeping is left alone.
+        """
+        saved = {k: v for k, v in vars(self).items() if _is_model_state(k)}
+        try:
+            yield
+        except BaseException:
+            for key in [k for k in vars(self) if _is_model_state(k)]:
+                del self.__dict__[key]
+            self.__dict__.update(saved)
+            raise
+
     def _forget_training(self):
         """Drop the optimizer and random state of earlier partial_fit calls."""
-        for name in ("_optimizer", "_partial_fit_rng", "_class_totals"):
+        for name in _TRAINING_STATE:
             self.__dict__.pop(name, None)
 
     def _fit(self, X, y, sample_weight, X_val, y_val, incremental):
@@ -723,6 +742,16 @@ def _raise_if_diverged(epoch_loss, params, epoch):
             "infinite or NaN. Lower alpha (the learning rate), scale X (for MNIST, "
             "X / 255), or use solver='adam'. The previous model, if any, is kept."
         )
+
+
+_TRAINING_STATE = ("_optimizer", "_partial_fit_rng", "_class_totals")
+
+
+def _is_model_state(name):
+    """Fitted attributes (``W1_``, ``classes_``...) and private training state."""
+    return (name.endswith("_") and not name.startswith("__")) or (
+        name in _TRAINING_STATE
+    )
 
 
 def _copies(arrays):

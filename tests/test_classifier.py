@@ -542,3 +542,27 @@ def test_predict_refuses_non_finite_input_in_any_block(digits, bad, sparse):
     for method in (clf.predict, clf.predict_proba, clf.predict_log_proba):
         with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
             method(X_big)
+
+
+@pytest.mark.parametrize(
+    "failing_fit",
+    [
+        lambda clf, X, y: clf.fit(X, np.zeros(len(y))),  # one class
+        lambda clf, X, y: clf.fit(np.full_like(X[:, :5], np.nan), y),  # NaN
+        lambda clf, X, y: clf.set_params(alpha=1e30).fit(X * 1e30, y),  # diverges
+        lambda clf, X, y: clf.partial_fit(X, y + 7),  # unknown labels
+    ],
+)
+def test_a_failed_fit_keeps_the_fitted_model(failing_fit):
+    X, y = small_problem()
+    clf = ScratchMLPClassifier(max_iter=20, random_state=0).fit(X, y)
+    before = clf.predict_proba(X)
+    state = {k: v for k, v in vars(clf).items() if k.endswith("_")}
+    with pytest.raises((ValueError, FloatingPointError)):
+        failing_fit(clf, X, y)
+    clf.set_params(alpha=0.1)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    assert {
+        k: v for k, v in vars(clf).items() if k.endswith("_")
+    }.keys() == state.keys()
+    assert clf.n_features_in_ == X.shape[1] and clf.loss_curve_ == state["loss_curve_"]
