@@ -1,4 +1,12 @@
-"""MNIST and other data in the IDX format.
+"""MNIST and other data in the IDX format, in scikit-learn's conventions.
+
+* :func:`fetch_mnist`: the full MNIST split (60,000 / 10,000 digits) from the four
+  original files in a local folder, checked against their published SHA-256
+  sums, else downloaded with scikit-learn's :func:`~sklearn.datasets.fetch_openml`.
+* :func:`load_mnist_sample`: a small real MNIST sample shipped in the package, for
+  work offline.
+* :func:`load_idx_folder` and :func:`read_idx`: any folder of files in MNIST's
+  layout (Fashion-MNIST, KMNIST, ...), checked for structure only.
 
 IDX is the format of the original MNIST files: a 4-byte magic number (two zero
 bytes, a type code, the number of dimensions), one big-endian uint32 per
@@ -6,10 +14,16 @@ dimension, then the values in C order, big-endian. Files may be gzip-compressed.
 """
 
 import gzip
+import hashlib
 import os
+import socket
+from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import sklearn.datasets
+from sklearn.utils import Bunch
 
 # IDX type code -> big-endian NumPy dtype.
 _IDX_DTYPES = {
@@ -29,9 +43,67 @@ MNIST_FILES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 
+#: Published SHA-256 of each original MNIST file's IDX content (after gunzip), so
+#: that raw and gzip-compressed copies are verified alike.
+MNIST_SHA256 = {
+    "train-images-idx3-ubyte": (
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"
+    ),
+    "train-labels-idx1-ubyte": (
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"
+    ),
+    "t10k-images-idx3-ubyte": (
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"
+    ),
+    "t10k-labels-idx1-ubyte": (
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"
+    ),
+}
+
+#: Number of classes in MNIST's layout: labels are the digits 0 to 9.
+N_CLASSES = 10
+
+#: Column names of the 784 pixels, row by row, as in OpenML's ``mnist_784``.
+PIXEL_NAMES = [f"pixel{i}" for i in range(1, 28 * 28 + 1)]
+
+#: OpenML's copy of MNIST: 70,000 rows, the 60,000 training digits first.
+OPENML_NAME = "mnist_784"
+OPENML_VERSION = 1
+_N_TRAIN = 60_000
+
+# A download from OpenML gives up after this many seconds without an answer
+# (per connection attempt or read) and is retried once: offline, fetch_mnist fails
+# within about a minute instead of waiting on the system's TCP timeouts.
+_DOWNLOAD_TIMEOUT = 20.0
+_DOWNLOAD_RETRIES = 1
+
+_SAMPLE_FILE = "mnist_sample.npz"
+
+MNIST_DESCR = """\
+MNIST handwritten digits
+------------------------
+
+70,000 grayscale images of handwritten digits, 28 x 28 pixels with intensities
+0 (background) to 255 (ink), flattened row by row to 784 columns; the standard
+split is 60,000 training and 10,000 test digits. Labels are the digits 0-9.
+
+The MNIST database is by Yann LeCun and Corinna Cortes (with Christopher J.C.
+Burges), a derivative of NIST data, available under the Creative Commons
+Attribution-Share Alike 3.0 license (CC BY-SA 3.0). Redistribution must keep
+this attribution and the same license.
+"""
+
 
 class IDXFormatError(ValueError):
     """A file is not a valid IDX file (corrupt, truncated or of another kind)."""
+
+
+class MNISTChecksumError(ValueError):
+    """A file named like an MNIST file does not hold the official MNIST data."""
+
+
+class MNISTNotFoundError(FileNotFoundError):
+    """MNIST is neither in the local folder nor could it be downloaded."""
 
 
 def read_idx(path):
@@ -53,16 +125,25 @@ def read_idx(path):
         If the file is corrupt, truncated, has trailing bytes, or is not IDX.
     """
     path = Path(path)
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise IDXFormatError(
-                f"{path}: the gzip data is corrupt or truncated ({exc}). "
-                "Download the file again."
-            ) from exc
+    return _parse_idx(_idx_content(path), path)
 
+
+def _idx_content(path):
+    """The file's bytes, decompressed when they are gzip data."""
+    raw = path.read_bytes()
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError) as exc:
+        raise IDXFormatError(
+            f"{path}: the gzip data is corrupt or truncated ({exc}). "
+            "Download the file again."
+        ) from exc
+
+
+def _parse_idx(raw, path):
+    """The array that the IDX bytes ``raw`` (read from ``path``) encode."""
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise IDXFormatError(
             f"{path}: not an IDX file (the magic number is {raw[:4].hex() or 'empty'}"
@@ -90,24 +171,95 @@ def read_idx(path):
     return data.astype(dtype.newbyteorder("="), copy=True)
 
 
-def _find(folder, stem):
-    """The file for ``stem`` in ``folder``, raw or ``.gz``, in either naming."""
+def _candidates(folder, stem):
+    """The names a file may have: raw or ``.gz``, ``-idx`` or ``.idx`` spelling."""
     for name in (stem, stem + ".gz"):
         for candidate in (name, name.replace("-idx", ".idx")):
-            if (folder / candidate).is_file():
-                return folder / candidate
-    raise FileNotFoundError(
-        f"{folder} has no file {stem} or {stem}.gz. A folder in MNIST's layout "
-        f"holds the four files {', '.join(MNIST_FILES.values())} (each may be .gz)."
-    )
+            yield folder / candidate
+
+
+def _find(folder, stem):
+    """The file for ``stem`` in ``folder``, or None."""
+    return next((p for p in _candidates(folder, stem) if p.is_file()), None)
+
+
+def _read_split(folder, verify=False):
+    """X_train, X_test, y_train, y_test from the four files in ``folder``.
+
+    Checks what MNIST's layout promises: unsigned-byte images (3-D) and labels
+    (1-D), as many labels as images, labels 0-9, the same image size in both
+    splits; with ``verify``, also that each file is the official MNIST file.
+    """
+    arrays = {}
+    for split in ("train", "test"):
+        files = [MNIST_FILES[f"{split}_images"], MNIST_FILES[f"{split}_labels"]]
+        (images_file, images), (labels_file, labels) = (
+            _read_file(folder, stem, verify) for stem in files
+        )
+        if images.ndim != 3 or labels.ndim != 1:
+            raise IDXFormatError(
+                f"{images_file.name} must hold a 3-D array of images and "
+                f"{labels_file.name} a 1-D array of labels; got {images.ndim}-D "
+                f"and {labels.ndim}-D."
+            )
+        for path, array in ((images_file, images), (labels_file, labels)):
+            if array.dtype != np.uint8:
+                raise IDXFormatError(
+                    f"{path.name} holds {array.dtype} values; files in MNIST's "
+                    "layout hold unsigned bytes (IDX type code 0x08)."
+                )
+        if images.shape[0] != labels.shape[0]:
+            raise IDXFormatError(
+                f"{images_file.name} holds {images.shape[0]} images but "
+                f"{labels_file.name} holds {labels.shape[0]} labels."
+            )
+        if labels.size and labels.max() >= N_CLASSES:
+            raise IDXFormatError(
+                f"{labels_file.name} holds the label {labels.max()}; labels in "
+                f"MNIST's layout are the digits 0 to {N_CLASSES - 1}."
+            )
+        arrays[split] = images.reshape(images.shape[0], -1), labels
+    (X_train, y_train), (X_test, y_test) = arrays["train"], arrays["test"]
+    if X_train.shape[1] != X_test.shape[1]:
+        raise IDXFormatError(
+            f"Train images have {X_train.shape[1]} pixels but test images have "
+            f"{X_test.shape[1]}."
+        )
+    return X_train, X_test, y_train, y_test
+
+
+def _read_file(folder, stem, verify):
+    """The path and array of the file ``stem``, checked against MNIST's SHA-256."""
+    path = _find(folder, stem)
+    if path is None:
+        raise FileNotFoundError(
+            f"{folder} has no file {stem} or {stem}.gz. A folder in MNIST's layout "
+            f"holds the four files {', '.join(MNIST_FILES.values())} (each may be "
+            ".gz)."
+        )
+    content = _idx_content(path)
+    array = _parse_idx(content, path)
+    if verify and (digest := hashlib.sha256(content).hexdigest()) != MNIST_SHA256[stem]:
+        raise MNISTChecksumError(
+            f"{path}: this is not the official MNIST file {stem}: the SHA-256 of "
+            f"its IDX content is {digest}, the published one is "
+            f"{MNIST_SHA256[stem]}. The file is damaged or comes from another data "
+            "set in MNIST's layout (Fashion-MNIST uses the same names). Replace it "
+            "with the original file, or remove the four files to let fetch_mnist "
+            "download MNIST from OpenML; to load another data set in this layout, "
+            "use load_idx_folder."
+        )
+    return path, array
 
 
 def load_idx_folder(path):
     """Load a train/test split from a folder in MNIST's layout.
 
-    The folder holds the four files of :data:`MNIST_FILES` (raw or ``.gz``); the
-    images are flattened to one row of pixels per sample. The structure is
-    checked (magic numbers, dimensions, matching counts), not the content.
+    The folder holds the four files of :data:`MNIST_FILES` (raw or ``.gz``), e.g.
+    MNIST itself, Fashion-MNIST or KMNIST; the images are flattened to one row of
+    pixels per sample. The structure is checked (magic numbers, dimensions, label
+    range, matching counts), not the content: use :func:`fetch_mnist` to check
+    that a folder holds the official MNIST files.
 
     Parameters
     ----------
@@ -117,10 +269,13 @@ def load_idx_folder(path):
     Returns
     -------
     X_train : ndarray of shape (n_train, height * width)
+        Training images, uint8.
     X_test : ndarray of shape (n_test, height * width)
+        Test images, uint8.
     y_train : ndarray of shape (n_train,)
+        Training labels, uint8 in 0-9.
     y_test : ndarray of shape (n_test,)
-        Pixels and labels as stored (uint8 for MNIST).
+        Test labels, uint8 in 0-9.
 
     Raises
     ------
@@ -132,27 +287,274 @@ def load_idx_folder(path):
     folder = Path(os.fspath(path))
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder.")
-    arrays = {}
-    for split in ("train", "test"):
-        images_file = _find(folder, MNIST_FILES[f"{split}_images"])
-        labels_file = _find(folder, MNIST_FILES[f"{split}_labels"])
-        images, labels = read_idx(images_file), read_idx(labels_file)
-        if images.ndim != 3 or labels.ndim != 1:
-            raise IDXFormatError(
-                f"{images_file.name} must hold a 3-D array of images and "
-                f"{labels_file.name} a 1-D array of labels; got {images.ndim}-D "
-                f"and {labels.ndim}-D."
-            )
-        if images.shape[0] != labels.shape[0]:
-            raise IDXFormatError(
-                f"{images_file.name} holds {images.shape[0]} images but "
-                f"{labels_file.name} holds {labels.shape[0]} labels."
-            )
-        arrays[split] = images.reshape(images.shape[0], -1), labels
-    (X_train, y_train), (X_test, y_test) = arrays["train"], arrays["test"]
-    if X_train.shape[1] != X_test.shape[1]:
-        raise IDXFormatError(
-            f"Train images have {X_train.shape[1]} pixels but test images have "
-            f"{X_test.shape[1]}."
+    return _read_split(folder)
+
+
+def mnist_home(data_home=None):
+    """The folder where :func:`fetch_mnist` looks for the MNIST files.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Returned as is when given. Otherwise the environment variable
+        ``SCRATCHNET_DATA`` when set, else scikit-learn's
+        :func:`~sklearn.datasets.get_data_home` (``~/scikit_learn_data`` unless
+        ``SCIKIT_LEARN_DATA`` says otherwise).
+
+    Returns
+    -------
+    folder : pathlib.Path
+        The folder (it may not exist, and may not hold the files).
+    """
+    if data_home is not None:
+        return Path(os.fspath(data_home)).expanduser()
+    if os.environ.get("SCRATCHNET_DATA"):
+        return Path(os.environ["SCRATCHNET_DATA"]).expanduser()
+    return Path(sklearn.datasets.get_data_home())
+
+
+def fetch_mnist(
+    data_home=None, *, download_if_missing=True, return_X_y=False, as_frame=False
+):
+    """Load the MNIST digits (standard 60,000 / 10,000 split), verified.
+
+    The four original files (``train-images-idx3-ubyte.gz``,
+    ``train-labels-idx1-ubyte.gz``, ``t10k-images-idx3-ubyte.gz``,
+    ``t10k-labels-idx1-ubyte.gz``; raw or gzip-compressed) are read from the
+    folder given by :func:`mnist_home` and checked against MNIST's published
+    SHA-256 sums. When none of them is there, MNIST is fetched with
+    :func:`sklearn.datasets.fetch_openml` (``mnist_784``, cached under
+    ``data_home/openml``), unless ``download_if_missing`` is False.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Folder holding the four files, and where OpenML downloads are cached.
+        By default ``$SCRATCHNET_DATA``, else scikit-learn's data home.
+    download_if_missing : bool, default=True
+        If False, raise :class:`MNISTNotFoundError` instead of downloading
+        when the files are not in the folder.
+    return_X_y : bool, default=False
+        If True, return ``(X_train, X_test, y_train, y_test)`` instead of a Bunch.
+    as_frame : bool, default=False
+        If True, the images are pandas DataFrames with the columns
+        ``pixel1`` ... ``pixel784`` and the labels Series named ``class``
+        (needs pandas).
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the attributes:
+
+        X_train : ndarray of shape (60000, 784) or DataFrame
+            Training images, uint8 pixels 0-255, one row per digit.
+        X_test : ndarray of shape (10000, 784) or DataFrame
+            Test images.
+        y_train : ndarray of shape (60000,) or Series
+            Training labels, uint8 digits 0-9.
+        y_test : ndarray of shape (10000,) or Series
+            Test labels.
+        feature_names : list of str
+            The pixel column names.
+        target_names : ndarray of shape (10,)
+            The digits 0-9.
+        source : str
+            Where the data came from: the folder, or OpenML.
+        DESCR : str
+            Description of MNIST, with its license and attribution.
+
+    (X_train, X_test, y_train, y_test) : tuple
+        With ``return_X_y=True``.
+
+    Raises
+    ------
+    MNISTNotFoundError
+        If the files are not in the folder and downloading is not allowed or
+        fails (no internet access): the message says where to put the files.
+    FileNotFoundError
+        If only some of the four files are in the folder.
+    MNISTChecksumError
+        If a file does not hold the official MNIST data.
+    IDXFormatError
+        If a file is corrupt or truncated.
+
+    See Also
+    --------
+    load_mnist_sample : A small MNIST sample that ships with the package.
+    load_idx_folder : Any folder in MNIST's layout, checked for structure only.
+
+    Examples
+    --------
+    >>> from sklearn_scratchnet.datasets import fetch_mnist
+    >>> mnist = fetch_mnist()  # doctest: +SKIP
+    >>> mnist.X_train.shape, mnist.X_test.shape  # doctest: +SKIP
+    ((60000, 784), (10000, 784))
+    """
+    folder = mnist_home(data_home)
+    found = [_find(folder, stem) for stem in MNIST_FILES.values()]
+    if all(found):
+        split = _read_split(folder, verify=True)
+        source = str(folder)
+    elif any(found):
+        missing = [s for s, p in zip(MNIST_FILES.values(), found, strict=True) if not p]
+        raise FileNotFoundError(
+            f"{folder} holds some of the MNIST files but not {', '.join(missing)} "
+            "(raw or .gz). Add the missing files, or remove the others so that "
+            "fetch_mnist downloads MNIST from OpenML."
         )
-    return X_train, X_test, y_train, y_test
+    elif not download_if_missing:
+        raise MNISTNotFoundError(
+            _not_found_message(folder, "and download_if_missing is False")
+        )
+    else:
+        split = _fetch_from_openml(folder)
+        source = f"OpenML {OPENML_NAME} (cached in {folder / 'openml'})"
+    return _split_bunch(
+        *split,
+        source=source,
+        descr=MNIST_DESCR,
+        return_X_y=return_X_y,
+        as_frame=as_frame,
+    )
+
+
+def _not_found_message(folder, reason):
+    return (
+        f"MNIST is not in {folder} {reason}. Put the four original MNIST files "
+        f"({', '.join(name + '.gz' for name in MNIST_FILES.values())}; raw or "
+        f"gzip-compressed) in {folder}, or point data_home (or the environment "
+        "variable SCRATCHNET_DATA) at the folder that holds them. Without them, "
+        "load_mnist_sample() (scratchnet train --data sample) gives a small MNIST "
+        "sample that ships with the package."
+    )
+
+
+@contextmanager
+def _socket_timeout(seconds):
+    """Give every new socket a timeout, as scikit-learn's downloader sets none."""
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def _fetch_from_openml(folder):
+    """MNIST from OpenML's ``mnist_784``, split 60,000 / 10,000 like the files."""
+    try:
+        with _socket_timeout(_DOWNLOAD_TIMEOUT):
+            X, y = sklearn.datasets.fetch_openml(
+                OPENML_NAME,
+                version=OPENML_VERSION,
+                data_home=folder,
+                return_X_y=True,
+                as_frame=False,
+                n_retries=_DOWNLOAD_RETRIES,
+                delay=1.0,
+            )
+    except OSError as exc:  # URLError, timeouts, refused connections
+        raise MNISTNotFoundError(
+            _not_found_message(folder, f"and downloading it from OpenML failed ({exc})")
+        ) from exc
+    X, y = np.asarray(X), np.asarray(y)
+    if X.shape != (70_000, 784) or y.shape != (70_000,):
+        raise IDXFormatError(
+            f"OpenML's {OPENML_NAME} has the shapes {X.shape} and {y.shape}, not "
+            "(70000, 784) and (70000,): the download is not MNIST. Remove "
+            f"{folder / 'openml'} and try again."
+        )
+    X, y = X.astype(np.uint8), y.astype(np.uint8)
+    return X[:_N_TRAIN], X[_N_TRAIN:], y[:_N_TRAIN], y[_N_TRAIN:]
+
+
+def load_mnist_sample(*, return_X_y=False, as_frame=False):
+    """Load a small real MNIST sample that ships with the package.
+
+    6,000 training digits (600 of each class) and 2,000 test digits (200 of each
+    class), drawn at random (seed 0) from the official MNIST split and kept in
+    their original order; ``train_indices`` and ``test_indices`` give each
+    digit's place in that split. It needs no download, so everything works
+    offline on a fresh machine; accuracy on it is a rough guide to accuracy on
+    the full data set.
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        If True, return ``(X_train, X_test, y_train, y_test)`` instead of a Bunch.
+    as_frame : bool, default=False
+        If True, the images are pandas DataFrames and the labels Series, as in
+        :func:`fetch_mnist` (needs pandas).
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        As :func:`fetch_mnist`'s, with 6,000 and 2,000 digits, plus:
+
+        train_indices : ndarray of shape (6000,)
+            Index of each training digit in MNIST's 60,000 training digits.
+        test_indices : ndarray of shape (2000,)
+            Index of each test digit in MNIST's 10,000 test digits.
+
+    (X_train, X_test, y_train, y_test) : tuple
+        With ``return_X_y=True``.
+
+    See Also
+    --------
+    fetch_mnist : The full data set.
+
+    Examples
+    --------
+    >>> from sklearn_scratchnet.datasets import load_mnist_sample
+    >>> mnist = load_mnist_sample()
+    >>> mnist.X_train.shape, mnist.X_test.shape
+    ((6000, 784), (2000, 784))
+    """
+    sample = resources.files("sklearn_scratchnet") / "data" / _SAMPLE_FILE
+    with resources.as_file(sample) as path, np.load(path) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    bunch = _split_bunch(
+        arrays["X_train"],
+        arrays["X_test"],
+        arrays["y_train"],
+        arrays["y_test"],
+        source=f"the package (sklearn_scratchnet/data/{_SAMPLE_FILE})",
+        descr=MNIST_DESCR
+        + "\nThis is a sample of 600 training and 200 test digits per class,\n"
+        "drawn at random (seed 0) from the official split.\n",
+        return_X_y=return_X_y,
+        as_frame=as_frame,
+    )
+    if not return_X_y:
+        bunch.train_indices = arrays["train_indices"].astype(np.intp)
+        bunch.test_indices = arrays["test_indices"].astype(np.intp)
+    return bunch
+
+
+def _split_bunch(
+    X_train, X_test, y_train, y_test, *, source, descr, return_X_y, as_frame
+):
+    if as_frame:
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError(
+                "as_frame=True needs pandas; install it (pip install pandas) or "
+                "use as_frame=False for NumPy arrays."
+            ) from exc
+        X_train, X_test = (
+            pd.DataFrame(X, columns=PIXEL_NAMES) for X in (X_train, X_test)
+        )
+        y_train, y_test = (pd.Series(y, name="class") for y in (y_train, y_test))
+    if return_X_y:
+        return X_train, X_test, y_train, y_test
+    return Bunch(
+        X_train=X_train,
+        X_test=X_test,
+        y_train=y_train,
+        y_test=y_test,
+        feature_names=list(PIXEL_NAMES),
+        target_names=np.arange(N_CLASSES),
+        source=source,
+        DESCR=descr,
+    )

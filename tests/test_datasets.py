@@ -127,3 +127,27 @@ def test_load_idx_folder_rejects_swapped_files(tmp_path):
     )
     with pytest.raises(IDXFormatError, match="1-D array of labels"):
         load_idx_folder(tmp_path)
+
+
+def test_load_idx_folder_rejects_labels_outside_0_to_9(tmp_path):
+    write_mnist_folder(tmp_path, compress=False)
+    labels = np.array([0, 1, 2, 3, 10, 4], dtype=np.uint8)  # 6 train images
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(idx_bytes(labels))
+    with pytest.raises(IDXFormatError, match="holds the label 10.*0 to 9"):
+        load_idx_folder(tmp_path)
+
+
+def test_load_idx_folder_rejects_images_that_are_not_bytes(tmp_path):
+    write_mnist_folder(tmp_path, compress=False)
+    images = np.zeros((4, 3, 2), dtype=">i2")  # 4 test images of int16
+    (tmp_path / "t10k-images-idx3-ubyte").write_bytes(idx_bytes(images))
+    with pytest.raises(IDXFormatError, match="t10k-images.*int16.*unsigned bytes"):
+        load_idx_folder(tmp_path)
+
+
+def test_load_idx_folder_reads_the_dotted_spelling(tmp_path):
+    arrays = write_mnist_folder(tmp_path, compress=False)
+    for path in tmp_path.iterdir():
+        path.rename(tmp_path / path.name.replace("-idx", ".idx"))
+    _, _, y_train, _ = load_idx_folder(tmp_path)
+    np.testing.assert_array_equal(y_train, arrays["train_labels"])

@@ -1,0 +1,111 @@
+"""A live progress bar for training, as a scikit-learn fit callback.
+
+:class:`EpochProgressBar` follows the ``sklearn.callback`` protocol (``setup``,
+``on_fit_task_begin``, ``on_fit_task_end``, ``teardown``): the classifier opens
+one task per fit and one subtask per pass, and hands each pass's end a fitted
+copy of the model, which the bar scores on a validation set. Needs rich.
+"""
+
+import time
+
+import numpy as np
+from sklearn.metrics import log_loss
+
+
+class EpochProgressBar:
+    """Show the passes of a fit as a rich progress bar with validation scores.
+
+    Each finished pass advances the bar; the validation loss and accuracy shown
+    are those of the weights a pass ended with, scored at most every
+    ``min_interval`` seconds (a person cannot read faster, and scoring every
+    short pass would slow training down), and those of the final model at the
+    end. rich estimates the time left from the pace so far. Register with
+    ``clf.set_callbacks(bar)`` and remove with ``clf.set_callbacks()`` before
+    saving the model.
+
+    Parameters
+    ----------
+    progress : rich.progress.Progress
+        A started Progress made by :func:`make_progress`.
+    X_val : array-like of shape (n_val, n_features), default=None
+        Validation data; without it the bar shows only the passes.
+    y_val : array-like of shape (n_val,), default=None
+        Its labels.
+    min_interval : float, default=0.25
+        Seconds between two scorings of the validation set.
+    """
+
+    def __init__(self, progress, X_val=None, y_val=None, min_interval=0.25):
+        self.progress = progress
+        self.X_val = X_val
+        self.y_val = y_val
+        self.min_interval = min_interval
+
+    def setup(self, estimator, context):
+        self._task = self.progress.add_task(
+            "training", total=estimator.max_iter, val_loss="-", val_accuracy="-"
+        )
+        self._scored_at = -np.inf
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        # One task per pass, then the fit's own task with the final model.
+        final = context.task_name != "epoch"
+        now = time.monotonic()
+        scores = {}
+        if self.X_val is not None and (
+            final or now - self._scored_at >= self.min_interval
+        ):
+            self._scored_at = now
+            scores = self._scores(fitted_estimator)
+        self.progress.update(self._task, advance=0 if final else 1, **scores)
+        return False
+
+    def _scores(self, fitted_estimator):
+        classes = fitted_estimator.classes_
+        proba = fitted_estimator.predict_proba(self.X_val)
+        accuracy = np.mean(classes[np.argmax(proba, axis=1)] == self.y_val)
+        loss = log_loss(self.y_val, proba, labels=classes)
+        return {"val_loss": f"{loss:.4f}", "val_accuracy": f"{accuracy:.4f}"}
+
+    def teardown(self, estimator, context):
+        # Training may stop before max_iter: show the bar as complete.
+        task = self.progress.tasks[self._task]
+        self.progress.update(self._task, total=task.completed)
+
+
+def make_progress(console):
+    """A rich Progress showing pass, bar, validation scores, elapsed time and ETA.
+
+    Parameters
+    ----------
+    console : rich.console.Console
+        Where to draw (the CLI draws on standard error).
+
+    Returns
+    -------
+    progress : rich.progress.Progress
+        Not started; use it as a context manager.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("epoch"),
+        MofNCompleteColumn(),
+        BarColumn(),
+        TextColumn("val loss {task.fields[val_loss]}"),
+        TextColumn("val acc {task.fields[val_accuracy]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    )

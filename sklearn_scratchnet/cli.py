@@ -1,0 +1,647 @@
+"""The ``scratchnet`` command: train, evaluate and use the note's network on MNIST.
+
+::
+
+    scratchnet train [--data mnist|sample|DIR] [--hidden-size H] [--alpha A] ...
+    scratchnet evaluate MODEL [--data mnist|sample|DIR]
+    scratchnet predict MODEL IMAGE [IMAGE ...]
+    scratchnet info MODEL
+
+Also ``python -m sklearn_scratchnet``. Models are the fitted
+:class:`~sklearn_scratchnet.ScratchMLPClassifier` saved with joblib; they take
+pixels scaled to [0, 1] (MNIST pixels / 255). The commands need the ``cli``
+extra (rich, matplotlib, Pillow): ``pip install "sklearn-scratchnet[cli]"``.
+
+Exit codes: 0 success; 1 another failure (such as a missing dependency); 2 bad
+usage or parameter value; 3 a file, folder or data set not found; 4 a file that
+is not what it should be (corrupt data, not a model, not an image).
+"""
+
+import argparse
+import importlib
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning, InconsistentVersionWarning
+from sklearn.metrics import classification_report, confusion_matrix
+from sklearn.model_selection import train_test_split
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_scratchnet import __version__, datasets, images, plotting
+from sklearn_scratchnet._classifier import ScratchMLPClassifier
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_NOT_FOUND = 3
+EXIT_INVALID_FILE = 4
+
+#: The figures ``scratchnet train`` writes next to the model: suffix, what.
+FIGURES = {
+    "loss": "training and validation loss per pass",
+    "hidden-units": "each hidden unit's incoming weights as a 28x28 image",
+    "confusion-matrix": "confusion matrix on the test digits",
+    "misclassified": "test digits the model gets wrong",
+}
+
+
+class CommandError(Exception):
+    """A failure to report in one message, with the command's exit code."""
+
+    def __init__(self, message, exit_code=EXIT_FAILURE):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class ModelFileError(ValueError):
+    """A file that should hold a fitted ScratchMLPClassifier does not."""
+
+
+# Exceptions that are the user's input, not a bug: their message is the report.
+_EXIT_CODES = [
+    (FileNotFoundError, EXIT_NOT_FOUND),
+    (IsADirectoryError, EXIT_INVALID_FILE),
+    (datasets.IDXFormatError, EXIT_INVALID_FILE),
+    (datasets.MNISTChecksumError, EXIT_INVALID_FILE),
+    (images.DigitImageError, EXIT_INVALID_FILE),
+    (ModelFileError, EXIT_INVALID_FILE),
+    (InvalidParameterError, EXIT_USAGE),
+]
+_HANDLED = (CommandError, *(error for error, _ in _EXIT_CODES))
+
+
+def main(argv=None):
+    """Run the ``scratchnet`` command.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments after the command name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    exit_code : int
+        0 on success; see the module's documentation for the others.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args) or EXIT_OK
+    except _HANDLED as exc:
+        return _report(args.command, exc)
+
+
+def _report(command, exc):
+    """Print ``exc`` as the command's error message; return its exit code."""
+    print(f"scratchnet {command}: error: {exc}", file=sys.stderr)
+    if isinstance(exc, CommandError):
+        return exc.exit_code
+    return next(code for error, code in _EXIT_CODES if isinstance(exc, error))
+
+
+def build_parser():
+    """The argument parser of the ``scratchnet`` command and its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="scratchnet",
+        description="Train, evaluate and use the origin note's two-layer network "
+        "(784 pixels -> hidden ReLU layer -> softmax) on MNIST digits.",
+        epilog="Exit codes: 0 success, 1 other failure, 2 bad usage, 3 file or "
+        "data not found, 4 invalid file (corrupt data, not a model, not an image).",
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    data_help = (
+        "'mnist' (full MNIST from $SCRATCHNET_DATA or scikit-learn's data home, "
+        "downloaded from OpenML if absent), 'sample' (the sample shipped with the "
+        "package) or a folder of the four IDX files in MNIST's layout. Default: "
+        "full MNIST if found locally ($SCRATCHNET_DATA, else ../shared/mnist, "
+        "else scikit-learn's data home), else the sample"
+    )
+
+    train = commands.add_parser(
+        "train",
+        help="train a model, report its test accuracy, save it and its figures",
+        description="Train ScratchMLPClassifier on MNIST pixels / 255 with a live "
+        "progress bar, print the test accuracy and a per-class report, save the "
+        "model with joblib and write PNG figures next to it "
+        "(MODEL-loss.png, MODEL-hidden-units.png, MODEL-confusion-matrix.png, "
+        "MODEL-misclassified.png). The defaults are the note's algorithm.",
+    )
+    train.add_argument("--data", metavar="mnist|sample|DIR", help=data_help)
+    train.add_argument(
+        "--hidden-size", type=int, default=10, help="hidden units, the note's h"
+    )
+    train.add_argument(
+        "--alpha", type=float, default=0.1, help="learning rate (the note's alpha)"
+    )
+    train.add_argument("--solver", choices=["sgd", "adam"], default="sgd")
+    train.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="samples per gradient step (default: the whole training set)",
+    )
+    train.add_argument("--max-iter", type=int, default=500, help="passes (epochs)")
+    train.add_argument("--l2", type=float, default=0.0, help="L2 penalty on weights")
+    train.add_argument(
+        "--early-stopping",
+        action="store_true",
+        help="stop when the validation accuracy stops improving, keep the best",
+    )
+    train.add_argument(
+        "--validation-fraction",
+        type=float,
+        default=0.1,
+        help="share of the training digits held out to score each pass "
+        "(default 0.1; 0 for none)",
+    )
+    train.add_argument(
+        "--random-state", type=int, default=0, help="seed (default 0: reproducible)"
+    )
+    train.add_argument(
+        "--out",
+        type=Path,
+        default=Path("model.joblib"),
+        metavar="MODEL",
+        help="where to save the model (default: model.joblib)",
+    )
+    train.set_defaults(run=train_command)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="accuracy, confusion matrix and per-class report on test digits",
+        description="Score a saved model on the test digits of a data set.",
+    )
+    evaluate.add_argument("model", type=Path, metavar="MODEL")
+    evaluate.add_argument("--data", metavar="mnist|sample|DIR", help=data_help)
+    evaluate.set_defaults(run=evaluate_command)
+
+    predict = commands.add_parser(
+        "predict",
+        help="predict the digit in image files",
+        description="Read images of single digits (PNG, JPEG, ...; any size; "
+        "dark on light or light on dark), preprocess them the MNIST way "
+        "(grayscale, scaled into 20x20, centred by mass in 28x28) and print the "
+        "predicted digit and its probability for each.",
+    )
+    predict.add_argument("model", type=Path, metavar="MODEL")
+    predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
+    predict.set_defaults(run=predict_command)
+
+    info = commands.add_parser(
+        "info",
+        help="parameters, training summary and library versions of a model",
+        description="Describe a saved model.",
+    )
+    info.add_argument("model", type=Path, metavar="MODEL")
+    info.set_defaults(run=info_command)
+    return parser
+
+
+# ---------------------------------------------------------------------- commands
+
+
+def train_command(args):
+    """``scratchnet train``: fit, report, save the model and the figures."""
+    _require_extras("sklearn.callback", "rich", "matplotlib")
+    if not 0 <= args.validation_fraction < 1:
+        raise CommandError(
+            f"--validation-fraction must be in [0, 1); got {args.validation_fraction}.",
+            EXIT_USAGE,
+        )
+    if args.early_stopping and args.validation_fraction == 0:
+        raise CommandError(
+            "--early-stopping needs validation digits: give a "
+            "--validation-fraction above 0.",
+            EXIT_USAGE,
+        )
+    data = load_data(args.data)
+    print(f"Data: {data.description}")
+    X_train, X_test = scale_pixels(data.X_train), scale_pixels(data.X_test)
+    y_train, y_test = data.y_train, data.y_test
+    X_val = y_val = None
+    if args.validation_fraction > 0:
+        X_train, X_val, y_train, y_val = _hold_out(
+            X_train, y_train, args.validation_fraction, args.random_state
+        )
+        print(
+            f"Held out {len(y_val):,} training digits to score each pass; "
+            f"training on {len(y_train):,}."
+        )
+
+    clf = ScratchMLPClassifier(
+        hidden_size=args.hidden_size,
+        alpha=args.alpha,
+        solver=args.solver,
+        batch_size=args.batch_size,
+        max_iter=args.max_iter,
+        l2=args.l2,
+        early_stopping=args.early_stopping,
+        random_state=args.random_state,
+    )
+    print(f"Model: {clf!r}")
+    seconds = _fit_with_progress(clf, X_train, y_train, X_val, y_val)
+    print(_training_summary(clf, seconds))
+
+    y_pred = clf.predict(X_test)
+    print(f"Test accuracy: {np.mean(y_pred == y_test):.4f} on {len(y_test):,} digits")
+    print()
+    print(classification_report(y_test, y_pred, digits=4, zero_division=0))
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(clf, args.out)
+    print(f"Model saved to {args.out}")
+    written = save_figures(clf, X_test, y_test, args.out)
+    print("Figures:")
+    for path, what in written:
+        print(f"  {path}  ({what})")
+
+
+def evaluate_command(args):
+    """``scratchnet evaluate``: accuracy, confusion matrix, per-class report."""
+    _require_extras("rich")
+    clf, _ = load_model(args.model)
+    data = load_data(args.data)
+    print(f"Model: {args.model} ({clf!r})")
+    print(f"Data: {data.description}")
+    X_test = scale_pixels(data.X_test)
+    _check_features(clf, X_test.shape[1], f"the data's {X_test.shape[1]} pixels")
+    y_test = data.y_test
+    y_pred = clf.predict(X_test)
+    print(f"Test accuracy: {np.mean(y_pred == y_test):.4f} on {len(y_test):,} digits")
+    print()
+    _print_confusion_matrix(y_test, y_pred, clf.classes_)
+    print()
+    print(classification_report(y_test, y_pred, digits=4, zero_division=0))
+
+
+def predict_command(args):
+    """``scratchnet predict``: the digit in each image, with its probability."""
+    _require_extras("PIL")
+    clf, _ = load_model(args.model)
+    pixels = images.IMAGE_SIZE * images.IMAGE_SIZE
+    _check_features(clf, pixels, f"the {pixels} pixels of a 28x28 image")
+    exit_code = EXIT_OK
+    for path in args.images:
+        try:
+            digit = images.load_digit_image(path)
+        except (FileNotFoundError, images.DigitImageError) as exc:
+            # Report it and go on with the other images; the first error decides
+            # the exit code.
+            code = _report("predict", exc)
+            exit_code = exit_code or code
+            continue
+        proba = clf.predict_proba(digit[np.newaxis])[0]
+        best = int(np.argmax(proba))
+        print(f"{path}: {clf.classes_[best]} (probability {proba[best]:.3f})")
+    return exit_code
+
+
+def info_command(args):
+    """``scratchnet info``: parameters, training summary and library versions."""
+    clf, saved_with = load_model(args.model)
+    size = args.model.stat().st_size
+    print(f"Model file: {args.model} ({size:,} bytes)")
+    print(f"Estimator: {type(clf).__name__}")
+    print("Parameters:")
+    for name, value in clf.get_params().items():
+        print(f"  {name:<20} {value!r}")
+    n_params = sum(p.size for p in (clf.W1_, clf.b1_, clf.W2_, clf.b2_))
+    print(
+        f"Network: {clf.n_features_in_} inputs -> {clf.hidden_size} hidden "
+        f"({clf.activation}) -> {len(clf.classes_)} classes "
+        f"{clf.classes_.tolist()}; {n_params:,} weights and biases ({clf.W1_.dtype})"
+    )
+    print(f"Training: {clf.n_iter_} passes, {clf.t_:,} samples seen")
+    print(f"  {_curve_summary('training loss', clf.loss_curve_, min)}")
+    if clf.validation_scores_:
+        print(f"  {_curve_summary('validation accuracy', clf.validation_scores_, max)}")
+        print(f"  {_curve_summary('validation loss', clf.validation_loss_curve_, min)}")
+    versions = {
+        "sklearn-scratchnet": __version__,
+        "scikit-learn": _version("sklearn"),
+        "numpy": np.__version__,
+        "joblib": joblib.__version__,
+        "python": sys.version.split()[0],
+    }
+    print("Libraries (this environment):")
+    for name, version in versions.items():
+        print(f"  {name:<20} {version}")
+    print(
+        "The file was saved with "
+        + (f"scikit-learn {saved_with}." if saved_with else "the same scikit-learn.")
+    )
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def load_data(spec):
+    """The data set named by ``--data``, as a Bunch with a ``description``.
+
+    Parameters
+    ----------
+    spec : str or None
+        "mnist", "sample", a folder in MNIST's layout, or None for full MNIST
+        when found locally, else the sample.
+
+    Returns
+    -------
+    data : Bunch
+        ``X_train, X_test, y_train, y_test`` (uint8) and ``description``.
+    """
+    if spec is None:
+        return _default_data()
+    if spec == "sample":
+        return _described(datasets.load_mnist_sample(), "MNIST sample")
+    if spec == "mnist":
+        home = datasets.mnist_home()
+        print(f"Loading MNIST from {home} (downloading it from OpenML if absent)...")
+        return _described(datasets.fetch_mnist(home), "full MNIST")
+    X_train, X_test, y_train, y_test = datasets.load_idx_folder(spec)
+    return Bunch(
+        X_train=X_train,
+        X_test=X_test,
+        y_train=y_train,
+        y_test=y_test,
+        description=f"{spec}: {len(y_train):,} training and {len(y_test):,} test "
+        f"images of {X_train.shape[1]} pixels",
+    )
+
+
+def default_mnist_folders():
+    """Where the commands look for full MNIST when ``--data`` is not given.
+
+    Returns
+    -------
+    folders : list of pathlib.Path
+        ``$SCRATCHNET_DATA`` alone when it is set; otherwise ``../shared/mnist``
+        (a ``shared/mnist`` folder beside the working directory) and
+        scikit-learn's data home.
+    """
+    if os.environ.get("SCRATCHNET_DATA"):
+        return [datasets.mnist_home()]
+    return [Path("..", "shared", "mnist"), datasets.mnist_home()]
+
+
+def _default_data():
+    folders = default_mnist_folders()
+    for folder in folders:
+        try:
+            mnist = datasets.fetch_mnist(folder, download_if_missing=False)
+            return _described(mnist, "full MNIST")
+        except datasets.MNISTNotFoundError:
+            continue
+    print(
+        f"Full MNIST not found in {' or '.join(map(str, folders))}; using the MNIST "
+        "sample shipped in the package. For full MNIST, put the four original "
+        f"files in {folders[-1]} (or point SCRATCHNET_DATA at their folder), or use "
+        "--data mnist to download it."
+    )
+    return _described(datasets.load_mnist_sample(), "MNIST sample")
+
+
+def _described(bunch, what):
+    bunch.description = (
+        f"{what} from {bunch.source}: {len(bunch.y_train):,} training and "
+        f"{len(bunch.y_test):,} test digits"
+    )
+    return bunch
+
+
+def scale_pixels(X):
+    """MNIST pixels 0-255 as float32 in [0, 1], what the models are trained on."""
+    return np.asarray(X, dtype=np.float32) / np.float32(255)
+
+
+def _hold_out(X, y, fraction, random_state):
+    """Split off a validation set, stratified when every class allows it."""
+    _, counts = np.unique(y, return_counts=True)
+    n_val = int(np.ceil(fraction * len(y)))
+    stratify = y if counts.min() >= 2 and n_val >= len(counts) else None
+    return train_test_split(
+        X, y, test_size=fraction, stratify=stratify, random_state=random_state
+    )
+
+
+def _fit_with_progress(clf, X_train, y_train, X_val, y_val):
+    """Fit ``clf`` with a live progress bar on standard error; return seconds."""
+    from rich.console import Console
+
+    from sklearn_scratchnet._progress import EpochProgressBar, make_progress
+
+    start = time.perf_counter()
+    with make_progress(Console(stderr=True)) as progress:
+        clf.set_callbacks(EpochProgressBar(progress, X_val, y_val))
+        try:
+            with warnings.catch_warnings():
+                # Reported by the summary instead ("max_iter reached").
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                clf.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+        finally:
+            clf.set_callbacks()  # the bar is not part of the model to save
+    return time.perf_counter() - start
+
+
+def _training_summary(clf, seconds):
+    if clf.n_iter_ == clf.max_iter:
+        why = "max_iter reached"
+    elif clf.early_stopping:
+        why = (
+            f"validation accuracy did not improve for {clf.n_iter_no_change} passes;"
+            " the best pass's weights are kept"
+        )
+    else:
+        why = f"training loss did not improve for {clf.n_iter_no_change} passes"
+    lines = [
+        f"Trained {clf.n_iter_} passes in {seconds:.1f} s ({why}).",
+        f"Training loss: {clf.loss_curve_[-1]:.4f} "
+        f"(first pass {clf.loss_curve_[0]:.4f}).",
+    ]
+    if clf.validation_scores_:
+        best = int(np.argmax(clf.validation_scores_))
+        lines.append(
+            f"Validation accuracy: {clf.validation_scores_[-1]:.4f} "
+            f"(best {clf.validation_scores_[best]:.4f} at pass {best + 1})."
+        )
+    return "\n".join(lines)
+
+
+def save_figures(clf, X_test, y_test, model_path):
+    """Write the PNG figures of a trained model next to its file.
+
+    Parameters
+    ----------
+    clf : ScratchMLPClassifier
+        The fitted model.
+    X_test, y_test : arrays
+        Test digits (pixels in [0, 1]) and labels.
+    model_path : path-like
+        The model file; the figures are named after it without its suffix:
+        ``model.joblib`` gives ``model-loss.png`` and so on.
+
+    Returns
+    -------
+    written : list of (pathlib.Path, str)
+        Each file written and what it shows. The images of hidden units and
+        misclassified digits are drawn only for square images.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no window, no display needed
+    import matplotlib.pyplot as plt
+
+    side = int(round(np.sqrt(clf.n_features_in_)))
+    square = side * side == clf.n_features_in_
+    draw = {
+        "loss": lambda: plotting.plot_loss_curves(clf),
+        "hidden-units": lambda: plotting.plot_hidden_units(
+            clf, image_shape=(side, side)
+        ),
+        "confusion-matrix": lambda: plotting.plot_confusion_matrix(clf, X_test, y_test),
+        "misclassified": lambda: plotting.plot_misclassified(
+            clf, X_test, y_test, image_shape=(side, side)
+        ),
+    }
+    if not square:
+        del draw["hidden-units"], draw["misclassified"]
+    stem = Path(model_path).with_suffix("")
+    written = []
+    for name, make in draw.items():
+        path = stem.with_name(f"{stem.name}-{name}.png")
+        fig = make()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        written.append((path, FIGURES[name]))
+    return written
+
+
+def load_model(path):
+    """Load a fitted ScratchMLPClassifier saved with joblib.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The model file.
+
+    Returns
+    -------
+    model : ScratchMLPClassifier
+        The fitted classifier.
+    saved_with : str or None
+        The scikit-learn version the file was saved with when it differs from
+        the one running, else None.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    ModelFileError
+        If the file does not hold a fitted ScratchMLPClassifier.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path}: no such model file. Train one with: scratchnet train --out {path}"
+        )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InconsistentVersionWarning)
+        try:
+            model = joblib.load(path)
+        except Exception as exc:  # any unpickling failure means "not a model"
+            raise ModelFileError(
+                f"{path} is not a model file (joblib cannot read it: "
+                f"{type(exc).__name__}: {exc}). Give a file written by scratchnet "
+                "train or by joblib.dump."
+            ) from exc
+    if not isinstance(model, ScratchMLPClassifier):
+        raise ModelFileError(
+            f"{path} holds a {type(model).__module__}.{type(model).__name__}, not "
+            "a ScratchMLPClassifier. Give a file written by scratchnet train."
+        )
+    try:
+        check_is_fitted(model)
+    except Exception as exc:
+        raise ModelFileError(
+            f"{path} holds a ScratchMLPClassifier that was never fitted."
+        ) from exc
+    saved_with = next(
+        (
+            w.message.original_sklearn_version
+            for w in caught
+            if isinstance(w.message, InconsistentVersionWarning)
+        ),
+        None,
+    )
+    return model, saved_with
+
+
+def _check_features(clf, n_features, what):
+    if clf.n_features_in_ != n_features:
+        raise CommandError(
+            f"the model takes {clf.n_features_in_} inputs but gets {what}: it was "
+            "trained on other data.",
+            EXIT_INVALID_FILE,
+        )
+
+
+def _print_confusion_matrix(y_true, y_pred, labels):
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    matrix = confusion_matrix(y_true, y_pred, labels=labels)
+    table = Table(
+        title="Confusion matrix (rows: true label, columns: predicted)",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        title_justify="left",
+    )
+    table.add_column("true", justify="right")
+    for label in labels:
+        table.add_column(str(label), justify="right")
+    for label, row in zip(labels, matrix, strict=True):
+        table.add_row(str(label), *map(str, row))
+    Console(file=sys.stdout, width=max(80, 8 * (len(labels) + 1))).print(table)
+
+
+def _curve_summary(name, values, best):
+    index = int(np.argmin(values) if best is min else np.argmax(values))
+    return (
+        f"{name}: first {values[0]:.4f}, last {values[-1]:.4f}, "
+        f"best {values[index]:.4f} (pass {index + 1})"
+    )
+
+
+def _version(module):
+    return importlib.import_module(module).__version__
+
+
+# What the commands import beyond the core dependencies, and its package.
+_EXTRAS = {
+    "sklearn.callback": "scikit-learn >= 1.9",
+    "rich": "rich",
+    "matplotlib": "matplotlib",
+    "PIL": "Pillow",
+}
+
+
+def _require_extras(*modules):
+    missing = []
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(_EXTRAS[module])
+    if missing:
+        raise CommandError(
+            f"this command needs {' and '.join(missing)}. Install the command's "
+            'extras: pip install "sklearn-scratchnet[cli]"',
+            EXIT_FAILURE,
+        )

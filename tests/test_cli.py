@@ -1,0 +1,392 @@
+"""The scratchnet command: each command, its output and its errors."""
+
+import contextlib
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+from PIL import Image
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import confusion_matrix
+from test_datasets import write_mnist_folder
+from test_images import as_drawn, draw, to_image
+
+from sklearn_scratchnet import ScratchMLPClassifier
+from sklearn_scratchnet.cli import load_data, main
+from sklearn_scratchnet.datasets import MNIST_FILES, load_mnist_sample
+
+QUICK = ["--solver", "adam", "--alpha", "0.01", "--batch-size", "200"]
+SMALL = ["--data", "sample", *QUICK, "--hidden-size", "32", "--max-iter", "8"]
+
+
+def run(*argv):
+    """Run the command in this process: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(arg) for arg in argv])
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """``scratchnet train`` on the sample: (model path, stdout, stderr)."""
+    path = tmp_path_factory.mktemp("train") / "digits.joblib"
+    code, out, err = run("train", *SMALL, "--out", path)
+    assert code == 0, err
+    return path, out, err
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_mnist_sample()
+
+
+def number_after(label, text):
+    return float(re.search(rf"{label}:? ([0-9.]+)", text).group(1))
+
+
+def test_train_reports_test_accuracy_and_saves_the_model(trained, sample):
+    path, out, _ = trained
+    clf = joblib.load(path)
+    assert isinstance(clf, ScratchMLPClassifier)
+    assert not hasattr(clf, "_skl_callbacks")  # the progress bar is not saved
+    assert "Data: MNIST sample from the package (sklearn_scratchnet/data/" in out
+    assert "Held out 600 training digits to score each pass; training on 5,400" in out
+    accuracy = clf.score(sample.X_test / 255, sample.y_test)
+    assert f"Test accuracy: {accuracy:.4f} on 2,000 digits" in out
+    assert accuracy > 0.85
+    assert re.search(r"^\s+7\s+0\.\d{4}\s+0\.\d{4}\s+0\.\d{4}\s+200$", out, re.M)
+    assert f"Model saved to {path}" in out
+    assert f"Trained {clf.n_iter_} passes" in out
+    assert f"Training loss: {clf.loss_curve_[-1]:.4f}" in out
+
+
+def test_train_shows_a_progress_bar_with_validation_scores(trained):
+    path, _, err = trained
+    clf = joblib.load(path)
+    n = clf.n_iter_
+    assert f"epoch {n}/{n}" in err
+    # The bar scored the last pass's weights on the held-out digits, as fit did.
+    assert f"val acc {clf.validation_scores_[-1]:.4f}" in err
+    assert number_after("val loss", err) == pytest.approx(
+        clf.validation_loss_curve_[-1], abs=2e-4
+    )
+    assert "ETA" in err
+
+
+@pytest.mark.parametrize(("min_interval", "scorings"), [(0, 7 + 1), (3600, 1 + 1)])
+def test_the_bar_scores_at_most_every_min_interval(
+    sample, monkeypatch, min_interval, scorings
+):
+    """Every pass, or only the first one and the final model."""
+    from rich.console import Console
+
+    from sklearn_scratchnet._progress import EpochProgressBar, make_progress
+
+    calls = []
+    predict_proba = ScratchMLPClassifier.predict_proba
+    monkeypatch.setattr(
+        ScratchMLPClassifier,
+        "predict_proba",
+        lambda self, X: calls.append(len(X)) or predict_proba(self, X),
+    )
+    X, y = sample.X_train[:1000] / 255, sample.y_train[:1000]
+    clf = ScratchMLPClassifier(max_iter=7, random_state=0)
+    with make_progress(Console(file=io.StringIO())) as progress:
+        bar = EpochProgressBar(progress, X[:100], y[:100], min_interval=min_interval)
+        clf.set_callbacks(bar)
+        with pytest.warns(ConvergenceWarning):
+            clf.fit(X[100:], y[100:])
+    assert calls == [100] * scorings
+    assert progress.tasks[0].completed == progress.tasks[0].total == 7
+
+
+def test_train_writes_the_figures_next_to_the_model(trained):
+    path, out, _ = trained
+    sizes = {
+        "loss": (640, 400),
+        "confusion-matrix": (600, 550),
+        "hidden-units": None,
+        "misclassified": None,
+    }
+    for name, size in sizes.items():
+        figure = path.with_name(f"digits-{name}.png")
+        assert str(figure) in out
+        with Image.open(figure) as image:
+            assert image.format == "PNG" and image.width >= 400
+            assert size is None or image.size == size
+
+
+def test_every_training_parameter_reaches_the_model(tmp_path):
+    out_path = tmp_path / "deep" / "er" / "model.joblib"  # folders are created
+    code, out, err = run(
+        "train", "--data", "sample", "--hidden-size", "12", "--alpha", "0.02",
+        "--solver", "adam", "--batch-size", "100", "--max-iter", "200",
+        "--l2", "0.001", "--early-stopping", "--validation-fraction", "0.2",
+        "--random-state", "3", "--out", out_path,
+    )  # fmt: skip
+    assert code == 0, err
+    clf = joblib.load(out_path)
+    params = clf.get_params()
+    assert params["hidden_size"] == 12 and clf.W1_.shape == (12, 784)
+    assert params["alpha"] == 0.02 and params["solver"] == "adam"
+    assert params["batch_size"] == 100 and params["max_iter"] == 200
+    assert params["l2"] == 0.001 and params["random_state"] == 3
+    assert params["early_stopping"] is True
+    assert "Held out 1,200 training digits" in out
+    assert clf.n_iter_ < 200  # stopped early...
+    assert "validation accuracy did not improve for 10 passes" in out
+    # ...keeping the best pass's weights, which the bar scores last.
+    assert f"(best {max(clf.validation_scores_):.4f}" in out
+    assert f"val acc {max(clf.validation_scores_):.4f}" in err
+
+
+def test_the_random_state_makes_training_reproducible(tmp_path):
+    for name in ("a", "b"):
+        code, _, err = run("train", *SMALL, "--max-iter", "2",
+                           "--out", tmp_path / f"{name}.joblib")  # fmt: skip
+        assert code == 0, err
+    a, b = (joblib.load(tmp_path / f"{name}.joblib") for name in ("a", "b"))
+    np.testing.assert_array_equal(a.W1_, b.W1_)
+
+
+def test_the_default_data_is_the_sample_when_mnist_is_not_found(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        data = load_data(None)
+    assert f"Full MNIST not found in {tmp_path}" in out.getvalue()
+    assert data.description.startswith("MNIST sample")
+    assert data.X_train.shape == (6000, 784)
+
+
+def test_the_default_data_is_full_mnist_when_found(mnist_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv("SCRATCHNET_DATA", raising=False)
+    # ../shared/mnist, seen from the working directory.
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "mnist").symlink_to(mnist_dir)
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    data = load_data(None)
+    assert data.description == (
+        f"full MNIST from {Path('..', 'shared', 'mnist')}: 60,000 training and "
+        "10,000 test digits"
+    )
+    # scikit-learn's data home, from anywhere else.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "shared" / "mnist"))
+    assert load_data(None).description.startswith("full MNIST")
+
+
+@pytest.mark.parametrize(("rows", "figures"), [(4, 4), (3, 2)])
+def test_train_and_evaluate_on_a_folder_in_mnist_layout(tmp_path, rows, figures):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_mnist_folder(data, n_train=60, n_test=20, rows=rows, cols=4)
+    code, out, err = run("train", "--data", data, *QUICK, "--max-iter", "2",
+                         "--out", tmp_path / "m.joblib")  # fmt: skip
+    assert code == 0, err
+    assert f"Data: {data}: 60 training and 20 test images of {rows * 4} pixels" in out
+    assert len(list(tmp_path.glob("m-*.png"))) == figures
+    code, out, err = run("evaluate", tmp_path / "m.joblib", "--data", data)
+    assert code == 0, err
+    assert "Test accuracy:" in out
+
+
+def test_data_mnist_offline_says_where_to_put_the_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))
+    code, _, err = run("train", "--data", "mnist", "--out", tmp_path / "m.joblib")
+    assert code == 3
+    assert "downloading it from OpenML failed" in err
+    assert "Put the four original MNIST files" in err and str(tmp_path) in err
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_a_corrupt_data_folder_is_exit_code_4(tmp_path):
+    write_mnist_folder(tmp_path, compress=False)
+    labels = tmp_path / MNIST_FILES["test_labels"]
+    labels.write_bytes(labels.read_bytes()[:-1])
+    code, _, err = run("train", "--data", tmp_path, "--out", tmp_path / "m.joblib")
+    assert code == 4 and f"{labels}: truncated" in err
+
+
+def test_a_missing_data_folder_is_exit_code_3(tmp_path):
+    code, _, err = run("train", "--data", tmp_path / "nowhere")
+    assert code == 3 and "nowhere is not a folder" in err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--alpha", "-1"], "'alpha' parameter of ScratchMLPClassifier"),
+        (["--hidden-size", "0"], "'hidden_size' parameter"),
+        (["--validation-fraction", "1.5"], "--validation-fraction must be in"),
+        (["--early-stopping", "--validation-fraction", "0"], "needs validation"),
+    ],
+)
+def test_bad_parameter_values_are_usage_errors(tmp_path, arguments, message):
+    code, _, err = run("train", *SMALL, *arguments, "--out", tmp_path / "m.joblib")
+    assert code == 2 and message in err
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_malformed_arguments_are_usage_errors(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--hidden-size", "ten"])
+    assert exit_.value.code == 2
+    assert "invalid int value: 'ten'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main([])
+    assert exit_.value.code == 2
+
+
+def test_a_missing_extra_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "rich", None)
+    code, _, err = run("train", *SMALL, "--out", tmp_path / "m.joblib")
+    assert code == 1 and "needs rich" in err
+    assert 'pip install "sklearn-scratchnet[cli]"' in err
+
+
+def test_evaluate_prints_accuracy_confusion_matrix_and_report(trained, sample):
+    path, _, _ = trained
+    code, out, err = run("evaluate", path, "--data", "sample")
+    assert code == 0, err
+    clf = joblib.load(path)
+    X_test = sample.X_test / 255
+    assert f"Test accuracy: {clf.score(X_test, sample.y_test):.4f}" in out
+    expected = confusion_matrix(sample.y_test, clf.predict(X_test))
+    rows = re.findall(r"^\s+(\d)((?:\s+\d+){10})\s*$", out, re.M)
+    shown = np.array([[int(n) for n in counts.split()] for _, counts in rows])
+    np.testing.assert_array_equal(shown, expected)
+    assert "precision    recall  f1-score   support" in out
+
+
+def test_evaluate_errors(trained, tmp_path):
+    path, _, _ = trained
+    code, _, err = run("evaluate", tmp_path / "none.joblib")
+    assert code == 3 and "none.joblib: no such model file" in err
+
+    text = tmp_path / "notes.joblib"
+    text.write_text("these are notes, not a model")
+    code, _, err = run("evaluate", text, "--data", "sample")
+    assert code == 4 and "notes.joblib is not a model file" in err
+
+    joblib.dump({"W1": np.zeros(3)}, tmp_path / "dict.joblib")
+    code, _, err = run("evaluate", tmp_path / "dict.joblib", "--data", "sample")
+    assert code == 4 and "holds a builtins.dict, not a ScratchMLPClassifier" in err
+
+    joblib.dump(ScratchMLPClassifier(), tmp_path / "unfitted.joblib")
+    code, _, err = run("info", tmp_path / "unfitted.joblib")
+    assert code == 4 and "never fitted" in err
+
+    code, _, err = run("evaluate", tmp_path, "--data", "sample")
+    assert code == 3  # a folder is not a model file
+
+
+def test_a_model_for_other_data_is_rejected(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_mnist_folder(data, n_train=30, n_test=10, rows=4, cols=4)
+    code, _, err = run("train", "--data", data, *QUICK, "--max-iter", "1",
+                       "--out", tmp_path / "small.joblib")  # fmt: skip
+    assert code == 0, err
+    code, _, err = run("evaluate", tmp_path / "small.joblib", "--data", "sample")
+    assert code == 4 and "takes 16 inputs but gets the data's 784 pixels" in err
+    image = tmp_path / "one.png"
+    draw(1).save(image)
+    code, _, err = run("predict", tmp_path / "small.joblib", image)
+    assert code == 4 and "takes 16 inputs" in err
+
+
+def test_predict_reads_real_and_drawn_digits(trained, sample, tmp_path):
+    path, _, _ = trained
+    clf = joblib.load(path)
+    pixels, labels = sample.X_test[:8] / 255, sample.y_test[:8]
+    expected = clf.predict(pixels)
+    images = []
+    for i, digit in enumerate(pixels):
+        image = to_image(digit) if i % 2 else as_drawn(digit)
+        images.append(tmp_path / f"test{i}.png")
+        image.save(images[-1])
+    drawn = {}
+    for digit in (0, 1, 4, 7):
+        drawn[digit] = tmp_path / f"drawn{digit}.jpg"
+        draw(digit).save(drawn[digit])
+    code, out, err = run("predict", path, *images, *drawn.values())
+    assert code == 0, err
+    found = dict(re.findall(r"^(.+): (\d) \(probability [01]\.\d{3}\)$", out, re.M))
+    predicted = np.array([int(found[str(image)]) for image in images])
+    assert np.mean(predicted == expected) >= 0.75
+    assert np.mean(predicted == labels) >= 0.75
+    assert [int(found[str(p)]) for p in drawn.values()] == list(drawn)
+
+
+def test_predict_reports_bad_images_and_goes_on(trained, tmp_path):
+    path, _, _ = trained
+    good = tmp_path / "one.png"
+    draw(1).save(good)
+    unreadable = tmp_path / "broken.png"
+    unreadable.write_bytes(b"\x89PNG\r\n\x1a\n but then nothing")
+    code, out, err = run("predict", path, tmp_path / "missing.png", unreadable, good)
+    assert code == 3  # the first error decides
+    assert f"{good}: 1 (probability" in out
+    assert "missing.png: no such image file" in err
+    assert "broken.png: cannot read this file as an image" in err
+    code, _, err = run("predict", path, unreadable)
+    assert code == 4
+    blank = tmp_path / "blank.png"
+    Image.new("L", (40, 40), 0).save(blank)
+    code, _, err = run("predict", path, blank)
+    assert code == 4 and "no digit found" in err
+
+
+def test_info_describes_the_model(trained):
+    path, _, _ = trained
+    clf = joblib.load(path)
+    code, out, err = run("info", path)
+    assert code == 0, err
+    assert f"Model file: {path} ({path.stat().st_size:,} bytes)" in out
+    assert re.search(r"^  hidden_size\s+32$", out, re.M)
+    assert re.search(r"^  solver\s+'adam'$", out, re.M)
+    assert "784 inputs -> 32 hidden (relu) -> 10 classes" in out
+    assert f"Training: {clf.n_iter_} passes, {clf.t_:,} samples seen" in out
+    best = int(np.argmax(clf.validation_scores_))
+    assert (
+        f"validation accuracy: first {clf.validation_scores_[0]:.4f}, last "
+        f"{clf.validation_scores_[-1]:.4f}, best {clf.validation_scores_[best]:.4f} "
+        f"(pass {best + 1})"
+    ) in out
+    import sklearn
+
+    assert re.search(rf"^  scikit-learn\s+{re.escape(sklearn.__version__)}$", out, re.M)
+    assert "saved with the same scikit-learn" in out
+
+
+def test_info_on_a_file_that_is_not_a_model(tmp_path):
+    image = tmp_path / "digit.png"
+    draw(7).save(image)
+    code, _, err = run("info", image)
+    assert code == 4 and "is not a model file" in err
+
+
+def test_the_command_runs_as_a_module_and_as_a_script(trained):
+    path, _, _ = trained
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_scratchnet", "info", path],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Parameters:" in result.stdout
+    script = Path(sys.executable).with_name("scratchnet")
+    assert script.exists(), "install the package: pip install -e ."
+    result = subprocess.run(
+        [script, "evaluate", path.with_name("missing.joblib")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 3
+    assert "scratchnet evaluate: error:" in result.stderr
