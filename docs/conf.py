@@ -9,7 +9,6 @@ note's equations, the ``doctest`` builder runs the examples on the pages, and
 import contextlib
 import io
 import os
-import re
 from pathlib import Path
 
 import sklearn_scratchnet
@@ -66,19 +65,3 @@ def _write_cli_help():
 
 
 _write_cli_help()
-
-
-# "of shape (n_samples, n_features_in_)": a name ending in an underscore is a
-# reST link target; escape the underscore so that it is shown as written.
-_FITTED_NAME = re.compile(r"\b([A-Za-z]\w*)_(?=[,)])")
-
-
-def _escape_fitted_names(app, what, name, obj, options, lines):
-    for i, line in enumerate(lines):
-        if not line.lstrip().startswith((">>>", "...")):  # leave code as it is
-            lines[i] = _FITTED_NAME.sub(r"\1\\_", line)
-
-
-def setup(app):
-    # Before numpydoc (priority 500) turns the docstrings into reST.
-    app.connect("autodoc-process-docstring", _escape_fitted_names, priority=400)

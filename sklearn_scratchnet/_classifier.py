@@ -169,7 +169,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     Attributes
     ----------
-    W1_ : ndarray of shape (hidden_size, n_features_in_)
+    W1_ : ndarray of shape (hidden_size, `n_features_in_`)
         Hidden-layer weights, the note's W1.
 
     b1_ : ndarray of shape (hidden_size,)
@@ -187,7 +187,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit; only when X had string column names.
 
     n_iter_ : int
