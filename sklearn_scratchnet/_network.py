@@ -108,7 +108,9 @@ def init_params(n_features, hidden_size, n_classes, activation, random_state, dt
     scikit-learn's MLPClassifier does: weights and biases ~ U(-r, r) with
     ``r = sqrt(6 / (fan_in + fan_out))`` (``sqrt(2 / ...)`` for the logistic
     activation), which keeps the scale of the signal roughly constant through both
-    layers whatever the input size.
+    layers whatever the input size. The draws are made in MLPClassifier's order
+    and orientation, so with three or more classes the same ``random_state``
+    starts from exactly MLPClassifier's initial weights.
 
     Parameters
     ----------
@@ -128,14 +130,14 @@ def init_params(n_features, hidden_size, n_classes, activation, random_state, dt
     """
     factor = 2.0 if activation == "logistic" else 6.0
 
-    def uniform(fan_in, fan_out, shape):
+    def layer(fan_in, fan_out):
         bound = np.sqrt(factor / (fan_in + fan_out))
-        return random_state.uniform(-bound, bound, size=shape).astype(dtype)
+        W = random_state.uniform(-bound, bound, size=(fan_in, fan_out))
+        b = random_state.uniform(-bound, bound, size=fan_out)
+        return np.ascontiguousarray(W.T, dtype=dtype), b.astype(dtype)
 
-    W1 = uniform(n_features, hidden_size, (hidden_size, n_features))
-    b1 = uniform(n_features, hidden_size, (hidden_size,))
-    W2 = uniform(hidden_size, n_classes, (n_classes, hidden_size))
-    b2 = uniform(hidden_size, n_classes, (n_classes,))
+    W1, b1 = layer(n_features, hidden_size)
+    W2, b2 = layer(hidden_size, n_classes)
     return W1, b1, W2, b2
 
 

@@ -104,3 +104,25 @@ def test_pickle_round_trip_keeps_attributes(mnist_subset):
     loaded = pickle.loads(pickle.dumps(clf))
     for name in ("loss_curve_", "validation_scores_", "n_iter_", "t_", "best_loss_"):
         assert getattr(loaded, name) == getattr(clf, name)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic"])
+def test_gradient_descent_takes_mlpclassifier_steps(mnist_subset, activation):
+    """Same random_state, same data: the same weights as MLPClassifier, step by step."""
+    from sklearn.neural_network import MLPClassifier
+
+    X_train, _, y_train, _ = mnist_subset
+    X, y = X_train[:500].astype(np.float64), y_train[:500]
+    ours = ScratchMLPClassifier(
+        hidden_size=16, alpha=0.5, max_iter=20, activation=activation,
+        l2=1e-3, random_state=7,
+    ).fit(X, y)  # fmt: skip
+    theirs = MLPClassifier(
+        hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=0.5,
+        batch_size=len(X), momentum=0.0, alpha=1e-3, max_iter=20,
+        activation=activation, shuffle=False, random_state=7,
+    ).fit(X, y)  # fmt: skip
+    np.testing.assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.coefs_[1], theirs.coefs_[1], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.b2_, theirs.intercepts_[1], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-9)
