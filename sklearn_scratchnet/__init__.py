@@ -6,7 +6,6 @@ first-class scikit-learn classifier.
 """
 
 from sklearn_scratchnet._classifier import ScratchMLPClassifier
-
-__version__ = "0.1.0"
+from sklearn_scratchnet._version import __version__
 
 __all__ = ["ScratchMLPClassifier", "__version__"]

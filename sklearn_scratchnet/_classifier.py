@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -30,7 +31,18 @@ from sklearn.utils.validation import (
 
 from sklearn_scratchnet import _network
 from sklearn_scratchnet._callbacks import CallbackSupportMixin
+from sklearn_scratchnet._interrupt import deferred_keyboard_interrupt
 from sklearn_scratchnet._optimizers import OPTIMIZERS
+from sklearn_scratchnet._version import __version__
+from sklearn_scratchnet.exceptions import (
+    FitInterruptedWarning,
+    InconsistentVersionWarning,
+    UnscaledInputWarning,
+)
+
+# Features beyond this magnitude saturate or kill the hidden units at the initial
+# weights (raw 0-255 pixels leave every ReLU dead after one step).
+_LARGE_FEATURE = 100.0
 
 
 def class_weights_per_sample(
@@ -413,6 +425,29 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         tags.input_tags.sparse = True
         return tags
 
+    def __getstate__(self):
+        # Stamp the library versions into every saved model (joblib, pickle,
+        # skops), so that loading it elsewhere can tell when they differ.
+        state = super().__getstate__()
+        return dict(state, **{_VERSION_STAMP: _library_versions()})
+
+    def __setstate__(self, state):
+        state = dict(state)
+        saved = state.pop(_VERSION_STAMP, None) or {}
+        for library, current in _library_versions().items():
+            original = saved.get(library, "unknown (an older sklearn-scratchnet)")
+            if original != current:
+                warnings.warn(
+                    InconsistentVersionWarning(
+                        estimator_name=type(self).__name__,
+                        library=library,
+                        original_version=original,
+                        current_version=current,
+                    ),
+                    stacklevel=2,
+                )
+        super().__setstate__(state)
+
     # ------------------------------------------------------------------ internals
 
     def _logits(self, X):
@@ -436,6 +471,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 X_block, input_name="X", estimator_name=type(self).__name__
             )
             Z2[:, block] = _network.logits(X_block, self._params(), self.activation)
+        if not np.isfinite(Z2).all():
+            _clip_overflowed_logits(Z2)
         return Z2
 
     def _params(self):
@@ -477,6 +514,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         check_classification_targets(y)
         y_index = self._encode_labels(y, continuing or incremental)
         sample_weight = self._training_weights(sample_weight, X, y_index, incremental)
+        _warn_if_unscaled(X)
         counted = sample_weight > 0
         if not counted.all():
             # A zero weight means the sample counts for nothing; dropping it keeps
@@ -641,68 +679,103 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         fit_task = self._init_callback_context(max_subtasks=n_epochs)
         fit_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
 
-        for _ in range(n_epochs):
-            start_time = time.perf_counter()
-            epoch_task = fit_task.subcontext(task_name="epoch")
-            epoch_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
-            order = (
-                rng.permutation(n_samples) if mini_batches and self.shuffle else None
-            )
-            weighted_loss = 0.0
-            for start in range(0, n_samples, batch_size):
-                batch = slice(start, start + batch_size)
-                if order is not None:
-                    batch = order[batch]
-                batch_weight = sample_weight[batch]
-                X_batch = X[batch]
-                y_batch = y_index[batch]
-                batch_loss, grads = _network.loss_and_gradients(
-                    X_batch, y_batch, params, self.activation, batch_weight, self.l2
-                )
-                optimizer.update(params, grads)
-                weighted_loss += batch_loss * float(batch_weight.sum())
-
-            epoch_loss = weighted_loss / float(sample_weight.sum())
-            _raise_if_diverged(epoch_loss, params, len(loss_curve) + 1)
-            loss_curve.append(epoch_loss)
-            self.t_ += n_samples
-            self.n_iter_ += 1
-
-            if validation is not None:
-                val_score, val_loss = _evaluate(params, validation, self.activation)
-                val_scores.append(val_score)
-                val_losses.append(val_loss)
-            if self.verbose:
-                message = f"Epoch {self.n_iter_}, loss = {epoch_loss:.6f}"
-                if validation is not None:
-                    message += f", validation score = {val_score:.4f}"
-                print(f"{message}, {time.perf_counter() - start_time:.2f}s")
-
-            # Stopping, as MLPClassifier: count passes without improvement by tol.
-            if self.early_stopping and validation is not None and not incremental:
-                improved = val_score >= best_val_score + self.tol
-                if val_score > best_val_score:
-                    best_params = _copies(params)
-            else:
-                improved = epoch_loss <= best_loss - self.tol
-            best_loss = min(best_loss, epoch_loss)
-            if validation is not None:
-                best_val_score = max(best_val_score, val_score)
-            no_improvement = 0 if improved else no_improvement + 1
-            if epoch_task.call_on_fit_task_end(
-                estimator=self, X=X, y=labels,
-                reconstruction_attributes=fitted_attributes,
-            ):  # fmt: skip
-                converged = True  # a callback asked to stop
-                break
-            if no_improvement > self.n_iter_no_change and not incremental:
-                converged = True
-                if self.verbose:
-                    print(
-                        f"No improvement of at least tol={self.tol} for "
-                        f"{self.n_iter_no_change} consecutive passes: stopping."
+        n_batches = -(-n_samples // batch_size)
+        passes_before = self.n_iter_
+        interrupted = None  # where Ctrl-C stopped the training, if it did
+        in_step = False
+        with deferred_keyboard_interrupt() as interrupt:
+            try:
+                for _ in range(n_epochs):
+                    start_time = time.perf_counter()
+                    epoch_task = fit_task.subcontext(task_name="epoch")
+                    epoch_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
+                    order = (
+                        rng.permutation(n_samples)
+                        if mini_batches and self.shuffle
+                        else None
                     )
-                break
+                    weighted_loss = 0.0
+                    for batch_number, start in enumerate(
+                        range(0, n_samples, batch_size), start=1
+                    ):
+                        batch = slice(start, start + batch_size)
+                        if order is not None:
+                            batch = order[batch]
+                        batch_weight = sample_weight[batch]
+                        in_step = True
+                        batch_loss, grads = _network.loss_and_gradients(
+                            X[batch], y_index[batch], params, self.activation,
+                            batch_weight, self.l2,
+                        )  # fmt: skip
+                        optimizer.update(params, grads)
+                        in_step = False
+                        weighted_loss += batch_loss * float(batch_weight.sum())
+                        if interrupt.requested and batch_number < n_batches:
+                            break
+                    if interrupt.requested and batch_number < n_batches:
+                        _raise_if_diverged(weighted_loss, params, self.n_iter_ + 1)
+                        self.t_ += min(batch_number * batch_size, n_samples)
+                        interrupted = (
+                            f"in pass {self.n_iter_ + 1} after {batch_number} of "
+                            f"{n_batches} mini-batches"
+                        )
+                        break
+
+                    epoch_loss = weighted_loss / float(sample_weight.sum())
+                    _raise_if_diverged(epoch_loss, params, self.n_iter_ + 1)
+                    loss_curve.append(epoch_loss)
+                    self.t_ += n_samples
+                    self.n_iter_ += 1
+
+                    if validation is not None:
+                        val_score, val_loss = _evaluate(
+                            params, validation, self.activation
+                        )
+                        val_scores.append(val_score)
+                        val_losses.append(val_loss)
+                    if self.verbose:
+                        message = f"Epoch {self.n_iter_}, loss = {epoch_loss:.6f}"
+                        if validation is not None:
+                            message += f", validation score = {val_score:.4f}"
+                        print(f"{message}, {time.perf_counter() - start_time:.2f}s")
+
+                    # Stopping, as MLPClassifier: count passes without improvement.
+                    if (
+                        self.early_stopping
+                        and validation is not None
+                        and not (incremental)
+                    ):
+                        improved = val_score >= best_val_score + self.tol
+                        if val_score > best_val_score:
+                            best_params = _copies(params)
+                    else:
+                        improved = epoch_loss <= best_loss - self.tol
+                    best_loss = min(best_loss, epoch_loss)
+                    if validation is not None:
+                        best_val_score = max(best_val_score, val_score)
+                    no_improvement = 0 if improved else no_improvement + 1
+                    if epoch_task.call_on_fit_task_end(
+                        estimator=self, X=X, y=labels,
+                        reconstruction_attributes=fitted_attributes,
+                    ):  # fmt: skip
+                        converged = True  # a callback asked to stop
+                        break
+                    if interrupt.requested:
+                        interrupted = f"after pass {self.n_iter_}"
+                        break
+                    if no_improvement > self.n_iter_no_change and not incremental:
+                        converged = True
+                        if self.verbose:
+                            print(
+                                f"No improvement of at least tol={self.tol} for "
+                                f"{self.n_iter_no_change} consecutive passes: "
+                                "stopping."
+                            )
+                        break
+            except KeyboardInterrupt:
+                if in_step:  # the weights may be half updated: give up this fit
+                    raise
+                interrupted = f"after pass {self.n_iter_}"
 
         if best_params is not None:
             params = best_params
@@ -716,13 +789,28 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.validation_scores_ = val_scores
         self.validation_loss_curve_ = val_losses
         self.best_validation_score_ = best_val_score
-        if not converged:
+        if interrupted is not None:
+            kept = (
+                "the best pass's weights (early stopping)"
+                if best_params is not None
+                else "the weights of the last completed step"
+            )
+            warnings.warn(
+                f"{type(self).__name__}: training interrupted (KeyboardInterrupt) "
+                f"{interrupted} ({self.n_iter_ - passes_before} of {n_epochs} passes "
+                "complete); "
+                f"the model keeps {kept} and can be used. Call fit again "
+                "with warm_start=True, or partial_fit, to continue.",
+                FitInterruptedWarning,
+                stacklevel=5,
+            )
+        elif not converged:
             warnings.warn(
                 f"{type(self).__name__}: max_iter={self.max_iter} passes reached "
                 "and the training has not converged yet. Increase max_iter or "
                 "alpha (the learning rate), or switch to solver='adam'.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=5,
             )
 
 
@@ -735,6 +823,40 @@ def _evaluate(params, validation, activation):
     return score, _network.loss(Z2, y_val, params, w_val)
 
 
+def _warn_if_unscaled(X):
+    """Warn when features are so large that the network cannot train well."""
+    values = X.data if hasattr(X, "tocsr") else X  # a sparse matrix's stored values
+    if values.size == 0:
+        return
+    largest = max(float(values.max()), -float(values.min()))
+    if largest > _LARGE_FEATURE:
+        warnings.warn(
+            f"X has values up to {largest:g} in magnitude. The network trains "
+            "well only on features of about unit scale: with raw pixels (0-255) "
+            "the hidden units die and the model predicts one class. Scale X "
+            "first: X / 255 for MNIST pixels, or StandardScaler / MinMaxScaler "
+            "in a Pipeline.",
+            UnscaledInputWarning,
+            stacklevel=5,
+        )
+
+
+def _clip_overflowed_logits(Z2):
+    """Make logits that overflowed to +-inf finite, in place; refuse NaN ones.
+
+    A logit of +inf only says that its class wins; the largest finite value says
+    the same and keeps the softmax finite.
+    """
+    if np.isnan(Z2).any():
+        raise FloatingPointError(
+            "The network's output is NaN for some samples: its products "
+            f"overflowed {Z2.dtype} for this input. Scale X the way the training "
+            "data was scaled (for MNIST, X / 255)."
+        )
+    largest = np.finfo(Z2.dtype).max
+    np.clip(Z2, -largest, largest, out=Z2)
+
+
 def _raise_if_diverged(epoch_loss, params, epoch):
     if not (np.isfinite(epoch_loss) and all(np.isfinite(p).all() for p in params)):
         raise FloatingPointError(
@@ -745,6 +867,11 @@ def _raise_if_diverged(epoch_loss, params, epoch):
 
 
 _TRAINING_STATE = ("_optimizer", "_partial_fit_rng", "_class_totals")
+_VERSION_STAMP = "_saved_with_versions"
+
+
+def _library_versions():
+    return {"sklearn-scratchnet": __version__, "scikit-learn": sklearn.__version__}
 
 
 def _is_model_state(name):
