@@ -8,17 +8,22 @@
     scratchnet info MODEL
 
 Also ``python -m sklearn_scratchnet``. Models are the fitted
-:class:`~sklearn_scratchnet.ScratchMLPClassifier` saved with joblib; they take
-pixels scaled to [0, 1] (MNIST pixels / 255). The commands need the ``cli``
+:class:`~sklearn_scratchnet.ScratchMLPClassifier` saved as skops files (safe to
+load from anyone; ``--out model.joblib`` saves a pickle instead, which the other
+commands load only with ``--trust-pickle``); they take pixels scaled to [0, 1]
+(MNIST pixels / 255). The commands need the ``cli``
 extra (rich, matplotlib, Pillow): ``pip install "sklearn-scratchnet[cli]"``.
 
 Exit codes: 0 success; 1 another failure (such as a missing dependency); 2 bad
 usage or parameter value; 3 a file, folder or data set not found; 4 a file that
-is not what it should be (corrupt data, not a model, not an image).
+is not what it should be (corrupt data, not a model, not an image, a pickle not
+trusted); 130 interrupted by a second Ctrl-C (the first one stops training after
+the current step, and the command goes on with the model trained so far).
 """
 
 import argparse
 import importlib
+import importlib.util
 import os
 import sys
 import time
@@ -27,21 +32,27 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning, InconsistentVersionWarning
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import classification_report, confusion_matrix
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_scratchnet import __version__, datasets, images, plotting
+from sklearn_scratchnet import __version__, datasets, images, persistence, plotting
 from sklearn_scratchnet._classifier import ScratchMLPClassifier
+from sklearn_scratchnet.exceptions import (
+    FitInterruptedWarning,
+    InconsistentVersionWarning,
+    UntrustedModelError,
+)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 EXIT_INVALID_FILE = 4
+EXIT_INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C
 
 #: The figures ``scratchnet train`` writes next to the model: suffix, what.
 FIGURES = {
@@ -72,6 +83,7 @@ _EXIT_CODES = [
     (datasets.MNISTChecksumError, EXIT_INVALID_FILE),
     (images.DigitImageError, EXIT_INVALID_FILE),
     (ModelFileError, EXIT_INVALID_FILE),
+    (UntrustedModelError, EXIT_INVALID_FILE),
     (InvalidParameterError, EXIT_USAGE),
 ]
 _HANDLED = (CommandError, *(error for error, _ in _EXIT_CODES))
@@ -95,6 +107,9 @@ def main(argv=None):
         return args.run(args) or EXIT_OK
     except _HANDLED as exc:
         return _report(args.command, exc)
+    except KeyboardInterrupt:
+        print(f"scratchnet {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _report(command, exc):
@@ -129,9 +144,12 @@ def build_parser():
         help="train a model, report its test accuracy, save it and its figures",
         description="Train ScratchMLPClassifier on MNIST pixels / 255 with a live "
         "progress bar, print the test accuracy and a per-class report, save the "
-        "model with joblib and write PNG figures next to it "
+        "model (as a skops file, or joblib for a .joblib name) and write PNG "
+        "figures next to it "
         "(MODEL-loss.png, MODEL-hidden-units.png, MODEL-confusion-matrix.png, "
-        "MODEL-misclassified.png). The defaults are the note's algorithm.",
+        "MODEL-misclassified.png). The defaults are the note's algorithm. "
+        "Ctrl-C stops the training after the current step and goes on with the "
+        "model trained so far.",
     )
     train.add_argument("--data", metavar="mnist|sample|DIR", help=data_help)
     train.add_argument(
@@ -167,9 +185,10 @@ def build_parser():
     train.add_argument(
         "--out",
         type=Path,
-        default=Path("model.joblib"),
+        default=Path("model.skops"),
         metavar="MODEL",
-        help="where to save the model (default: model.joblib)",
+        help="where to save the model: a skops file, safe to share (default: "
+        "model.skops), or a pickle for a name ending in .joblib or .pkl",
     )
     train.set_defaults(run=train_command)
 
@@ -178,7 +197,7 @@ def build_parser():
         help="accuracy, confusion matrix and per-class report on test digits",
         description="Score a saved model on the test digits of a data set.",
     )
-    evaluate.add_argument("model", type=Path, metavar="MODEL")
+    add_model_argument(evaluate)
     evaluate.add_argument("--data", metavar="mnist|sample|DIR", help=data_help)
     evaluate.set_defaults(run=evaluate_command)
 
@@ -190,7 +209,7 @@ def build_parser():
         "(grayscale, scaled into 20x20, centred by mass in 28x28) and print the "
         "predicted digit and its probability for each.",
     )
-    predict.add_argument("model", type=Path, metavar="MODEL")
+    add_model_argument(predict)
     predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
     predict.set_defaults(run=predict_command)
 
@@ -199,9 +218,22 @@ def build_parser():
         help="parameters, training summary and library versions of a model",
         description="Describe a saved model.",
     )
-    info.add_argument("model", type=Path, metavar="MODEL")
+    add_model_argument(info)
     info.set_defaults(run=info_command)
     return parser
+
+
+def add_model_argument(command):
+    """The MODEL argument of a command that loads a model, with --trust-pickle."""
+    command.add_argument(
+        "model", type=Path, metavar="MODEL", help="a model saved by scratchnet train"
+    )
+    command.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="load MODEL even though it is a pickle (joblib) file, which can run "
+        "any code: only for files you made yourself",
+    )
 
 
 # ---------------------------------------------------------------------- commands
@@ -210,6 +242,8 @@ def build_parser():
 def train_command(args):
     """``scratchnet train``: fit, report, save the model and the figures."""
     _require_extras("sklearn.callback", "rich", "matplotlib")
+    if _model_format(args.out) == "skops":
+        _require_extras("skops.io")
     if not 0 <= args.validation_fraction < 1:
         raise CommandError(
             f"--validation-fraction must be in [0, 1); got {args.validation_fraction}.",
@@ -246,8 +280,8 @@ def train_command(args):
         random_state=args.random_state,
     )
     print(f"Model: {clf!r}")
-    seconds = _fit_with_progress(clf, X_train, y_train, X_val, y_val)
-    print(_training_summary(clf, seconds))
+    seconds, interrupted = _fit_with_progress(clf, X_train, y_train, X_val, y_val)
+    print(_training_summary(clf, seconds, interrupted))
 
     y_pred = clf.predict(X_test)
     print(f"Test accuracy: {np.mean(y_pred == y_test):.4f} on {len(y_test):,} digits")
@@ -255,7 +289,7 @@ def train_command(args):
     print(classification_report(y_test, y_pred, digits=4, zero_division=0))
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(clf, args.out)
+    persistence.dump(clf, args.out, format=_model_format(args.out))
     print(f"Model saved to {args.out}")
     written = save_figures(clf, X_test, y_test, args.out)
     print("Figures:")
@@ -266,7 +300,7 @@ def train_command(args):
 def evaluate_command(args):
     """``scratchnet evaluate``: accuracy, confusion matrix, per-class report."""
     _require_extras("rich")
-    clf, _ = load_model(args.model)
+    clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
     data = load_data(args.data)
     print(f"Model: {args.model} ({clf!r})")
     print(f"Data: {data.description}")
@@ -284,7 +318,7 @@ def evaluate_command(args):
 def predict_command(args):
     """``scratchnet predict``: the digit in each image, with its probability."""
     _require_extras("PIL")
-    clf, _ = load_model(args.model)
+    clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
     pixels = images.IMAGE_SIZE * images.IMAGE_SIZE
     _check_features(clf, pixels, f"the {pixels} pixels of a 28x28 image")
     exit_code = EXIT_OK
@@ -305,7 +339,7 @@ def predict_command(args):
 
 def info_command(args):
     """``scratchnet info``: parameters, training summary and library versions."""
-    clf, saved_with = load_model(args.model)
+    clf, saved_with = load_model(args.model, trust_pickle=args.trust_pickle)
     size = args.model.stat().st_size
     print(f"Model file: {args.model} ({size:,} bytes)")
     print(f"Estimator: {type(clf).__name__}")
@@ -328,15 +362,17 @@ def info_command(args):
         "scikit-learn": _version("sklearn"),
         "numpy": np.__version__,
         "joblib": joblib.__version__,
+        "skops": _version("skops") if _installed("skops") else "not installed",
         "python": sys.version.split()[0],
     }
     print("Libraries (this environment):")
     for name, version in versions.items():
         print(f"  {name:<20} {version}")
-    print(
-        "The file was saved with "
-        + (f"scikit-learn {saved_with}." if saved_with else "the same scikit-learn.")
-    )
+    if saved_with:
+        saved = ", ".join(f"{name} {version}" for name, version in saved_with.items())
+        print(f"The file was saved with other versions: {saved}.")
+    else:
+        print("The file was saved with the same sklearn-scratchnet and scikit-learn.")
 
 
 # ---------------------------------------------------------------------- helpers
@@ -440,17 +476,28 @@ def _fit_with_progress(clf, X_train, y_train, X_val, y_val):
     with make_progress(Console(stderr=True)) as progress:
         clf.set_callbacks(EpochProgressBar(progress, X_val, y_val))
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(record=True) as caught:
                 # Reported by the summary instead ("max_iter reached").
                 warnings.simplefilter("ignore", ConvergenceWarning)
+                warnings.simplefilter("always", FitInterruptedWarning)
                 clf.fit(X_train, y_train, X_val=X_val, y_val=y_val)
         finally:
             clf.set_callbacks()  # the bar is not part of the model to save
-    return time.perf_counter() - start
+    interrupted = None
+    for warning in caught:
+        if issubclass(warning.category, FitInterruptedWarning):
+            interrupted = str(warning.message)
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return time.perf_counter() - start, interrupted
 
 
-def _training_summary(clf, seconds):
-    if clf.n_iter_ == clf.max_iter:
+def _training_summary(clf, seconds, interrupted=None):
+    if interrupted:
+        why = "interrupted with Ctrl-C"
+    elif clf.n_iter_ == clf.max_iter:
         why = "max_iter reached"
     elif clf.early_stopping:
         why = (
@@ -459,11 +506,14 @@ def _training_summary(clf, seconds):
         )
     else:
         why = f"training loss did not improve for {clf.n_iter_no_change} passes"
-    lines = [
-        f"Trained {clf.n_iter_} passes in {seconds:.1f} s ({why}).",
-        f"Training loss: {clf.loss_curve_[-1]:.4f} "
-        f"(first pass {clf.loss_curve_[0]:.4f}).",
-    ]
+    lines = [f"Trained {clf.n_iter_} passes in {seconds:.1f} s ({why})."]
+    if interrupted:
+        lines.append(interrupted)
+    if clf.loss_curve_:
+        lines.append(
+            f"Training loss: {clf.loss_curve_[-1]:.4f} "
+            f"(first pass {clf.loss_curve_[0]:.4f})."
+        )
     if clf.validation_scores_:
         best = int(np.argmax(clf.validation_scores_))
         lines.append(
@@ -522,26 +572,32 @@ def save_figures(clf, X_test, y_test, model_path):
     return written
 
 
-def load_model(path):
-    """Load a fitted ScratchMLPClassifier saved with joblib.
+def load_model(path, trust_pickle=False):
+    """Load a fitted ScratchMLPClassifier saved by ``scratchnet train``.
 
     Parameters
     ----------
     path : pathlib.Path
-        The model file.
+        The model file: a skops file, or a joblib (pickle) file when
+        ``trust_pickle`` is True.
+    trust_pickle : bool, default=False
+        Load a pickle, which can run any code; refused otherwise.
 
     Returns
     -------
     model : ScratchMLPClassifier
         The fitted classifier.
-    saved_with : str or None
-        The scikit-learn version the file was saved with when it differs from
-        the one running, else None.
+    saved_with : dict
+        ``{library: version}`` of the libraries whose version differs from the
+        one running now (empty when they are the same).
 
     Raises
     ------
     FileNotFoundError
         If there is no such file.
+    UntrustedModelError
+        If the file is a pickle and ``trust_pickle`` is False, or a skops file
+        with types other than a model's.
     ModelFileError
         If the file does not hold a fitted ScratchMLPClassifier.
     """
@@ -552,12 +608,13 @@ def load_model(path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InconsistentVersionWarning)
         try:
-            model = joblib.load(path)
-        except Exception as exc:  # any unpickling failure means "not a model"
+            model = persistence.load(path, trust_pickle=trust_pickle)
+        except UntrustedModelError:
+            raise
+        except Exception as exc:  # any reading failure means "not a model"
             raise ModelFileError(
-                f"{path} is not a model file (joblib cannot read it: "
-                f"{type(exc).__name__}: {exc}). Give a file written by scratchnet "
-                "train or by joblib.dump."
+                f"{path} is not a model file ({type(exc).__name__}: {exc}). Give a "
+                "file written by scratchnet train."
             ) from exc
     if not isinstance(model, ScratchMLPClassifier):
         raise ModelFileError(
@@ -570,15 +627,17 @@ def load_model(path):
         raise ModelFileError(
             f"{path} holds a ScratchMLPClassifier that was never fitted."
         ) from exc
-    saved_with = next(
-        (
-            w.message.original_sklearn_version
-            for w in caught
-            if isinstance(w.message, InconsistentVersionWarning)
-        ),
-        None,
-    )
+    saved_with = {
+        w.message.library: w.message.original_version
+        for w in caught
+        if isinstance(w.message, InconsistentVersionWarning)
+    }
     return model, saved_with
+
+
+def _model_format(path):
+    """skops unless the name asks for a pickle (.joblib, .pkl, .pickle)."""
+    return "joblib" if path.suffix in {".joblib", ".pkl", ".pickle"} else "skops"
 
 
 def _check_features(clf, n_features, what):
@@ -629,7 +688,12 @@ _EXTRAS = {
     "rich": "rich",
     "matplotlib": "matplotlib",
     "PIL": "Pillow",
+    "skops.io": "skops",
 }
+
+
+def _installed(module):
+    return importlib.util.find_spec(module) is not None
 
 
 def _require_extras(*modules):

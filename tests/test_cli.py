@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pytest
 from PIL import Image
@@ -16,7 +15,7 @@ from sklearn.metrics import confusion_matrix
 from test_datasets import write_mnist_folder
 from test_images import as_drawn, draw, to_image
 
-from sklearn_scratchnet import ScratchMLPClassifier
+from sklearn_scratchnet import ScratchMLPClassifier, persistence
 from sklearn_scratchnet.cli import load_data, main
 from sklearn_scratchnet.datasets import MNIST_FILES, load_mnist_sample
 
@@ -35,7 +34,7 @@ def run(*argv):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """``scratchnet train`` on the sample: (model path, stdout, stderr)."""
-    path = tmp_path_factory.mktemp("train") / "digits.joblib"
+    path = tmp_path_factory.mktemp("train") / "digits.skops"
     code, out, err = run("train", *SMALL, "--out", path)
     assert code == 0, err
     return path, out, err
@@ -52,7 +51,7 @@ def number_after(label, text):
 
 def test_train_reports_test_accuracy_and_saves_the_model(trained, sample):
     path, out, _ = trained
-    clf = joblib.load(path)
+    clf = persistence.load(path)
     assert isinstance(clf, ScratchMLPClassifier)
     assert not hasattr(clf, "_skl_callbacks")  # the progress bar is not saved
     assert "Data: MNIST sample from the package (sklearn_scratchnet/data/" in out
@@ -68,7 +67,7 @@ def test_train_reports_test_accuracy_and_saves_the_model(trained, sample):
 
 def test_train_shows_a_progress_bar_with_validation_scores(trained):
     path, _, err = trained
-    clf = joblib.load(path)
+    clf = persistence.load(path)
     n = clf.n_iter_
     assert f"epoch {n}/{n}" in err
     # The bar scored the last pass's weights on the held-out digits, as fit did.
@@ -123,7 +122,7 @@ def test_train_writes_the_figures_next_to_the_model(trained):
 
 
 def test_every_training_parameter_reaches_the_model(tmp_path):
-    out_path = tmp_path / "deep" / "er" / "model.joblib"  # folders are created
+    out_path = tmp_path / "deep" / "er" / "model.skops"  # folders are created
     code, out, err = run(
         "train", "--data", "sample", "--hidden-size", "12", "--alpha", "0.02",
         "--solver", "adam", "--batch-size", "100", "--max-iter", "200",
@@ -131,7 +130,7 @@ def test_every_training_parameter_reaches_the_model(tmp_path):
         "--random-state", "3", "--out", out_path,
     )  # fmt: skip
     assert code == 0, err
-    clf = joblib.load(out_path)
+    clf = persistence.load(out_path)
     params = clf.get_params()
     assert params["hidden_size"] == 12 and clf.W1_.shape == (12, 784)
     assert params["alpha"] == 0.02 and params["solver"] == "adam"
@@ -149,9 +148,9 @@ def test_every_training_parameter_reaches_the_model(tmp_path):
 def test_the_random_state_makes_training_reproducible(tmp_path):
     for name in ("a", "b"):
         code, _, err = run("train", *SMALL, "--max-iter", "2",
-                           "--out", tmp_path / f"{name}.joblib")  # fmt: skip
+                           "--out", tmp_path / f"{name}.skops")  # fmt: skip
         assert code == 0, err
-    a, b = (joblib.load(tmp_path / f"{name}.joblib") for name in ("a", "b"))
+    a, b = (persistence.load(tmp_path / f"{name}.skops") for name in ("a", "b"))
     np.testing.assert_array_equal(a.W1_, b.W1_)
 
 
@@ -189,29 +188,29 @@ def test_train_and_evaluate_on_a_folder_in_mnist_layout(tmp_path, rows, figures)
     data.mkdir()
     write_mnist_folder(data, n_train=60, n_test=20, rows=rows, cols=4)
     code, out, err = run("train", "--data", data, *QUICK, "--max-iter", "2",
-                         "--out", tmp_path / "m.joblib")  # fmt: skip
+                         "--out", tmp_path / "m.skops")  # fmt: skip
     assert code == 0, err
     assert f"Data: {data}: 60 training and 20 test images of {rows * 4} pixels" in out
     assert len(list(tmp_path.glob("m-*.png"))) == figures
-    code, out, err = run("evaluate", tmp_path / "m.joblib", "--data", data)
+    code, out, err = run("evaluate", tmp_path / "m.skops", "--data", data)
     assert code == 0, err
     assert "Test accuracy:" in out
 
 
 def test_data_mnist_offline_says_where_to_put_the_files(tmp_path, monkeypatch):
     monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))
-    code, _, err = run("train", "--data", "mnist", "--out", tmp_path / "m.joblib")
+    code, _, err = run("train", "--data", "mnist", "--out", tmp_path / "m.skops")
     assert code == 3
     assert "downloading it from OpenML failed" in err
     assert "Put the four original MNIST files" in err and str(tmp_path) in err
-    assert not (tmp_path / "m.joblib").exists()
+    assert not (tmp_path / "m.skops").exists()
 
 
 def test_a_corrupt_data_folder_is_exit_code_4(tmp_path):
     write_mnist_folder(tmp_path, compress=False)
     labels = tmp_path / MNIST_FILES["test_labels"]
     labels.write_bytes(labels.read_bytes()[:-1])
-    code, _, err = run("train", "--data", tmp_path, "--out", tmp_path / "m.joblib")
+    code, _, err = run("train", "--data", tmp_path, "--out", tmp_path / "m.skops")
     assert code == 4 and f"{labels}: truncated" in err
 
 
@@ -230,9 +229,9 @@ def test_a_missing_data_folder_is_exit_code_3(tmp_path):
     ],
 )
 def test_bad_parameter_values_are_usage_errors(tmp_path, arguments, message):
-    code, _, err = run("train", *SMALL, *arguments, "--out", tmp_path / "m.joblib")
+    code, _, err = run("train", *SMALL, *arguments, "--out", tmp_path / "m.skops")
     assert code == 2 and message in err
-    assert not (tmp_path / "m.joblib").exists()
+    assert not (tmp_path / "m.skops").exists()
 
 
 def test_malformed_arguments_are_usage_errors(capsys):
@@ -247,7 +246,7 @@ def test_malformed_arguments_are_usage_errors(capsys):
 
 def test_a_missing_extra_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "rich", None)
-    code, _, err = run("train", *SMALL, "--out", tmp_path / "m.joblib")
+    code, _, err = run("train", *SMALL, "--out", tmp_path / "m.skops")
     assert code == 1 and "needs rich" in err
     assert 'pip install "sklearn-scratchnet[cli]"' in err
 
@@ -256,7 +255,7 @@ def test_evaluate_prints_accuracy_confusion_matrix_and_report(trained, sample):
     path, _, _ = trained
     code, out, err = run("evaluate", path, "--data", "sample")
     assert code == 0, err
-    clf = joblib.load(path)
+    clf = persistence.load(path)
     X_test = sample.X_test / 255
     assert f"Test accuracy: {clf.score(X_test, sample.y_test):.4f}" in out
     expected = confusion_matrix(sample.y_test, clf.predict(X_test))
@@ -268,20 +267,21 @@ def test_evaluate_prints_accuracy_confusion_matrix_and_report(trained, sample):
 
 def test_evaluate_errors(trained, tmp_path):
     path, _, _ = trained
-    code, _, err = run("evaluate", tmp_path / "none.joblib")
-    assert code == 3 and "none.joblib: no such model file" in err
+    code, _, err = run("evaluate", tmp_path / "none.skops")
+    assert code == 3 and "none.skops: no such model file" in err
 
-    text = tmp_path / "notes.joblib"
+    text = tmp_path / "notes.skops"
     text.write_text("these are notes, not a model")
     code, _, err = run("evaluate", text, "--data", "sample")
-    assert code == 4 and "notes.joblib is not a model file" in err
+    assert code == 4 and "notes.skops is not a model file" in err
+    assert "neither a skops file nor a joblib" in err
 
-    joblib.dump({"W1": np.zeros(3)}, tmp_path / "dict.joblib")
-    code, _, err = run("evaluate", tmp_path / "dict.joblib", "--data", "sample")
+    persistence.dump({"W1": np.zeros(3)}, tmp_path / "dict.skops")
+    code, _, err = run("evaluate", tmp_path / "dict.skops", "--data", "sample")
     assert code == 4 and "holds a builtins.dict, not a ScratchMLPClassifier" in err
 
-    joblib.dump(ScratchMLPClassifier(), tmp_path / "unfitted.joblib")
-    code, _, err = run("info", tmp_path / "unfitted.joblib")
+    persistence.dump(ScratchMLPClassifier(), tmp_path / "unfitted.skops")
+    code, _, err = run("info", tmp_path / "unfitted.skops")
     assert code == 4 and "never fitted" in err
 
     code, _, err = run("evaluate", tmp_path, "--data", "sample")
@@ -293,19 +293,19 @@ def test_a_model_for_other_data_is_rejected(tmp_path):
     data.mkdir()
     write_mnist_folder(data, n_train=30, n_test=10, rows=4, cols=4)
     code, _, err = run("train", "--data", data, *QUICK, "--max-iter", "1",
-                       "--out", tmp_path / "small.joblib")  # fmt: skip
+                       "--out", tmp_path / "small.skops")  # fmt: skip
     assert code == 0, err
-    code, _, err = run("evaluate", tmp_path / "small.joblib", "--data", "sample")
+    code, _, err = run("evaluate", tmp_path / "small.skops", "--data", "sample")
     assert code == 4 and "takes 16 inputs but gets the data's 784 pixels" in err
     image = tmp_path / "one.png"
     draw(1).save(image)
-    code, _, err = run("predict", tmp_path / "small.joblib", image)
+    code, _, err = run("predict", tmp_path / "small.skops", image)
     assert code == 4 and "takes 16 inputs" in err
 
 
 def test_predict_reads_real_and_drawn_digits(trained, sample, tmp_path):
     path, _, _ = trained
-    clf = joblib.load(path)
+    clf = persistence.load(path)
     pixels, labels = sample.X_test[:8] / 255, sample.y_test[:8]
     expected = clf.predict(pixels)
     images = []
@@ -347,7 +347,7 @@ def test_predict_reports_bad_images_and_goes_on(trained, tmp_path):
 
 def test_info_describes_the_model(trained):
     path, _, _ = trained
-    clf = joblib.load(path)
+    clf = persistence.load(path)
     code, out, err = run("info", path)
     assert code == 0, err
     assert f"Model file: {path} ({path.stat().st_size:,} bytes)" in out
@@ -364,7 +364,7 @@ def test_info_describes_the_model(trained):
     import sklearn
 
     assert re.search(rf"^  scikit-learn\s+{re.escape(sklearn.__version__)}$", out, re.M)
-    assert "saved with the same scikit-learn" in out
+    assert "saved with the same sklearn-scratchnet and scikit-learn" in out
 
 
 def test_info_on_a_file_that_is_not_a_model(tmp_path):
@@ -385,7 +385,7 @@ def test_the_command_runs_as_a_module_and_as_a_script(trained):
     script = Path(sys.executable).with_name("scratchnet")
     assert script.exists(), "install the package: pip install -e ."
     result = subprocess.run(
-        [script, "evaluate", path.with_name("missing.joblib")],
+        [script, "evaluate", path.with_name("missing.skops")],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 3

@@ -1,0 +1,191 @@
+"""Saving and loading fitted models: skops for files from anyone, joblib for yours.
+
+A joblib (pickle) file can run any code when it is loaded, so load one only if
+you made it yourself. A skops file (``skops.io``) holds data and the names of
+the types to rebuild, and loading refuses any type that was not trusted: a
+fitted :class:`~sklearn_scratchnet.ScratchMLPClassifier` needs only the types in
+:data:`TRUSTED_TYPES` beyond what skops trusts by default (NumPy arrays and
+random states, built-in containers, scikit-learn's estimators).
+
+Saving writes a temporary file next to the target and renames it into place,
+so an interrupted save never leaves a truncated file where a good one was.
+"""
+
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import joblib
+
+from sklearn_scratchnet.exceptions import UntrustedModelError
+
+TRUSTED_TYPES = (
+    "sklearn_scratchnet._classifier.ScratchMLPClassifier",
+    "sklearn_scratchnet._optimizers.GradientDescent",
+    "sklearn_scratchnet._optimizers.Adam",
+)
+"""Types a fitted ScratchMLPClassifier is made of that skops does not trust by
+default: pass them as ``skops.io.load(path, trusted=TRUSTED_TYPES)``."""
+
+FORMATS = ("skops", "joblib")
+
+
+def dump(model, path, *, format=None):
+    """Save a model atomically, as skops or joblib.
+
+    Parameters
+    ----------
+    model : object
+        The model, usually a fitted ScratchMLPClassifier or a Pipeline with one.
+    path : str or os.PathLike
+        Where to write. Its folder must exist.
+    format : {"skops", "joblib"} or None, default=None
+        None picks "skops" for a ``.skops`` suffix and "joblib" otherwise.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The file written.
+    """
+    path = Path(path)
+    if format is None:
+        format = "skops" if path.suffix == ".skops" else "joblib"
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS} or None; got {format!r}.")
+    if format == "skops":
+        skops_io = _import_skops()
+
+        def write(file):
+            skops_io.dump(model, file)
+    else:
+
+        def write(file):
+            joblib.dump(model, file)
+
+    # The temporary file lives in the target's folder, so the rename cannot cross
+    # file systems and is atomic.
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
+    os.close(handle)
+    try:
+        write(temporary)
+        os.chmod(temporary, _new_file_mode())  # mkstemp's 0o600 would stick
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load(path, *, trust_pickle=False):
+    """Load a model saved with :func:`dump`, refusing code it was not trusted with.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A skops or a joblib file; the format is read from the file itself.
+    trust_pickle : bool, default=False
+        Load a joblib (pickle) file. Loading a pickle runs whatever code it
+        holds: pass True only for files you or someone you trust wrote.
+
+    Returns
+    -------
+    model : object
+        The model saved in the file.
+
+    Raises
+    ------
+    ValueError
+        If the file is neither a skops nor a joblib file.
+    UntrustedModelError
+        If a skops file holds types other than scikit-learn's, NumPy's and
+        :data:`TRUSTED_TYPES`, or the file is a pickle and ``trust_pickle`` is
+        False. Nothing from the file is executed in either case.
+    """
+    path = Path(path)
+    if is_skops_file(path):
+        skops_io = _import_skops()
+        untrusted = sorted(
+            set(skops_io.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
+        )
+        if untrusted:
+            raise UntrustedModelError(
+                f"{path} holds types that are not trusted: {untrusted}. A "
+                "sklearn-scratchnet model needs none of them; load the file with "
+                "skops.io.load(path, trusted=[...]) only if you know what these "
+                "types do."
+            )
+        return skops_io.load(path, trusted=list(TRUSTED_TYPES))
+    if not _looks_like_joblib(path):
+        raise ValueError(
+            f"{path} is neither a skops file nor a joblib (pickle) file; give a "
+            "file written by dump (or scratchnet train)."
+        )
+    if not trust_pickle:
+        raise UntrustedModelError(
+            f"{path} is not a skops file, so it would be loaded as a pickle "
+            "(joblib), and loading a pickle can run any code. Pass "
+            "trust_pickle=True (scratchnet: --trust-pickle) only if you made the "
+            "file yourself or trust who did; share models as .skops files."
+        )
+    return joblib.load(path)
+
+
+def is_skops_file(path):
+    """Whether ``path`` is a skops file (a zip archive with a schema).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to look at.
+
+    Returns
+    -------
+    is_skops : bool
+        True for a file written by ``skops.io.dump``.
+    """
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return "schema.json" in archive.namelist()
+
+
+# How a joblib file starts: a pickle (protocol 2 or later), or one of the
+# compressors joblib writes with (zlib, gzip, bz2, xz, lzma, lz4).
+_JOBLIB_MAGIC = (
+    b"\x80",
+    b"\x78",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ",
+    b"\x5d\x00",
+    b"\x04\x22\x4d\x18",
+)
+
+
+def _looks_like_joblib(path):
+    with open(path, "rb") as file:
+        return file.read(6).startswith(_JOBLIB_MAGIC)
+
+
+def _new_file_mode():
+    """The permissions ``open`` gives a new file: 0o666 less the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _import_skops():
+    try:
+        import skops.io
+    except ImportError as exc:
+        raise ImportError(
+            "Saving and loading .skops files needs skops: "
+            'pip install "sklearn-scratchnet[skops]"'
+        ) from exc
+    return skops.io
+
+
+__all__ = ["FORMATS", "TRUSTED_TYPES", "dump", "is_skops_file", "load"]
