@@ -43,6 +43,11 @@ from sklearn_scratchnet.exceptions import (
 # Features beyond this magnitude saturate or kill the hidden units at the initial
 # weights (raw 0-255 pixels leave every ReLU dead after one step).
 _LARGE_FEATURE = 100.0
+# A mean cross-entropy this large, and this many times the best pass's, only
+# comes from a learning rate that is too large (a fresh network starts near
+# log(n_classes) ~ 2.3).
+_DIVERGED_LOSS = 1000.0
+_DIVERGED_FACTOR = 1000.0
 
 
 def class_weights_per_sample(
@@ -471,9 +476,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 X_block, input_name="X", estimator_name=type(self).__name__
             )
             Z2[:, block] = _network.logits(X_block, self._params(), self.activation)
-        if not np.isfinite(Z2).all():
-            _clip_overflowed_logits(Z2)
-        return Z2
+        return _bounded(Z2)
 
     def _params(self):
         return self.W1_, self.b1_, self.W2_, self.b2_
@@ -709,11 +712,15 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                         )  # fmt: skip
                         optimizer.update(params, grads)
                         in_step = False
+                        if not np.isfinite(batch_loss):  # stop at once
+                            _raise_if_diverged(
+                                batch_loss, (), self.n_iter_ + 1, best_loss
+                            )
                         weighted_loss += batch_loss * float(batch_weight.sum())
                         if interrupt.requested and batch_number < n_batches:
                             break
                     if interrupt.requested and batch_number < n_batches:
-                        _raise_if_diverged(weighted_loss, params, self.n_iter_ + 1)
+                        _raise_if_diverged(0.0, params, self.n_iter_ + 1, best_loss)
                         self.t_ += min(batch_number * batch_size, n_samples)
                         interrupted = (
                             f"in pass {self.n_iter_ + 1} after {batch_number} of "
@@ -722,7 +729,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                         break
 
                     epoch_loss = weighted_loss / float(sample_weight.sum())
-                    _raise_if_diverged(epoch_loss, params, self.n_iter_ + 1)
+                    _raise_if_diverged(epoch_loss, params, self.n_iter_ + 1, best_loss)
                     loss_curve.append(epoch_loss)
                     self.t_ += n_samples
                     self.n_iter_ += 1
@@ -841,11 +848,12 @@ def _warn_if_unscaled(X):
         )
 
 
-def _clip_overflowed_logits(Z2):
-    """Make logits that overflowed to +-inf finite, in place; refuse NaN ones.
+def _bounded(Z2):
+    """Clip logits into +-half the dtype's range, in place; refuse NaN ones.
 
-    A logit of +inf only says that its class wins; the largest finite value says
-    the same and keeps the softmax finite.
+    A logit of +inf (an overflowed product) only says that its class wins; a
+    large finite value says the same. Half the range keeps every difference of
+    two logits, and so the softmax and its logarithm, finite.
     """
     if np.isnan(Z2).any():
         raise FloatingPointError(
@@ -853,17 +861,31 @@ def _clip_overflowed_logits(Z2):
             f"overflowed {Z2.dtype} for this input. Scale X the way the training "
             "data was scaled (for MNIST, X / 255)."
         )
-    largest = np.finfo(Z2.dtype).max
-    np.clip(Z2, -largest, largest, out=Z2)
+    limit = np.finfo(Z2.dtype).max / 2
+    return np.clip(Z2, -limit, limit, out=Z2)
 
 
-def _raise_if_diverged(epoch_loss, params, epoch):
-    if not (np.isfinite(epoch_loss) and all(np.isfinite(p).all() for p in params)):
-        raise FloatingPointError(
-            f"Training diverged in pass {epoch}: the loss or the weights became "
-            "infinite or NaN. Lower alpha (the learning rate), scale X (for MNIST, "
-            "X / 255), or use solver='adam'. The previous model, if any, is kept."
-        )
+def _raise_if_diverged(loss, params, epoch, best_loss):
+    """Stop training whose loss or weights blew up, naming the likely cause.
+
+    Non-finite values are divergence; so is a loss above ``_DIVERGED_LOSS`` that
+    grew ``_DIVERGED_FACTOR``-fold over the best pass so far, which a too-large
+    learning rate causes long before anything overflows.
+    """
+    finite = np.isfinite(loss) and all(np.isfinite(p).all() for p in params)
+    blown_up = finite and loss > max(_DIVERGED_LOSS, _DIVERGED_FACTOR * best_loss)
+    if finite and not blown_up:
+        return
+    what = (
+        f"the loss grew from {best_loss:.4g} to {loss:.4g}"
+        if blown_up
+        else "the loss or the weights became infinite or NaN"
+    )
+    raise FloatingPointError(
+        f"Training diverged in pass {epoch}: {what}. Lower alpha (the learning "
+        "rate), scale X (for MNIST, X / 255), or use solver='adam'. The previous "
+        "model, if any, is kept."
+    )
 
 
 _TRAINING_STATE = ("_optimizer", "_partial_fit_rng", "_class_totals")

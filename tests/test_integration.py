@@ -50,9 +50,10 @@ def test_grid_search_over_alpha_and_hidden_size_in_two_processes(mnist_subset):
     serial = GridSearchCV(
         ScratchMLPClassifier(max_iter=60, random_state=0), grid, cv=3, n_jobs=1
     ).fit(X_train, y_train)
-    np.testing.assert_array_equal(
-        search.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
-    )
+    scores = [key for key in serial.cv_results_ if "test_score" in key]
+    assert len(scores) == 3 + 3  # 3 splits, mean, std and rank
+    for key in scores:
+        np.testing.assert_array_equal(search.cv_results_[key], serial.cv_results_[key])
 
 
 def test_cross_val_score(mnist_subset):
