@@ -100,6 +100,11 @@ def class_weights_per_sample(
                 f"classes of the data; the classes are {classes.tolist()}."
             )
         weights = np.array([class_weight.get(label, 1.0) for label in classes])
+        if not (np.isfinite(weights).all() and (weights >= 0).all()):
+            raise ValueError(
+                "class_weight values must be finite and non-negative; got "
+                f"{class_weight}."
+            )
     weighted = sample_weight * weights[y_index].astype(sample_weight.dtype)
     return weighted, class_totals
 
@@ -363,8 +368,12 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self : ScratchMLPClassifier
             The updated estimator.
         """
+        # scikit-learn validates partial_fit's parameters on the first call only;
+        # set_params may have changed them since.
+        self._validate_params()
         with self._kept_on_failure():
-            _check_partial_fit_first_call(self, classes)
+            if _check_partial_fit_first_call(self, classes):
+                self._check_two_classes()
             return self._fit(X, y, sample_weight, None, None, incremental=True)
 
     def predict_proba(self, X):
@@ -488,7 +497,12 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Only the model's own state is restored (fitted attributes and the private
         training state); scikit-learn's callback bookkeeping is left alone.
         """
-        saved = {k: v for k, v in vars(self).items() if _is_model_state(k)}
+        # The shuffling stream is changed in place: save a copy of it.
+        saved = {
+            k: copy.deepcopy(v) if k == "_partial_fit_rng" else v
+            for k, v in vars(self).items()
+            if _is_model_state(k)
+        }
         try:
             yield
         except BaseException:
@@ -549,7 +563,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             params = _copies(self._params())
         else:
             params = _network.init_params(
-                X.shape[1], self.hidden_size, len(self.classes_), self.activation,
+                X.shape[1], int(self.hidden_size), len(self.classes_), self.activation,
                 rng, X.dtype,
             )  # fmt: skip
             self.n_iter_ = 0
@@ -566,20 +580,23 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         )
         return self
 
-    def _encode_labels(self, y, continuing):
+    def _check_two_classes(self):
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes "
+                f"in the data, but the data contains only one class: "
+                f"{self.classes_[0]!r}."
+            )
+
+    def _encode_labels(self, y, continuing, name="y"):
         """Map labels to indices into ``classes_``, setting ``classes_`` if new."""
         if not continuing:
             self.classes_ = np.unique(y)
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes "
-                    f"in the data, but the data contains only one class: "
-                    f"{self.classes_[0]!r}."
-                )
+            self._check_two_classes()
         unknown = np.setdiff1d(y, self.classes_)
         if unknown.size:
             raise ValueError(
-                f"y contains labels {unknown.tolist()} that are not in classes_ "
+                f"{name} contains labels {unknown.tolist()} that are not in classes_ "
                 f"{self.classes_.tolist()}. The classes are fixed by the first fit "
                 "(or by `classes` in the first partial_fit); refit with "
                 "warm_start=False to train on new classes."
@@ -590,6 +607,11 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
+        with np.errstate(over="ignore"):
+            overflowed = not np.isfinite(sample_weight.sum())
+        if overflowed:
+            # Only shares of the total matter: bring the weights into range.
+            sample_weight = sample_weight / sample_weight.max()
         # partial_fit's "balanced" weights follow the class totals of all the data
         # passed to partial_fit so far; fit uses its own data's totals.
         earlier = self.__dict__.get("_class_totals") if incremental else None
@@ -611,16 +633,21 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 "X_val and y_val must be given together; got only "
                 f"{'X_val' if y_val is None else 'y_val'}."
             )
-        X_val = validate_data(
-            self, X_val, accept_sparse="csr", dtype=dtype, reset=False
-        )
+        try:
+            X_val = validate_data(
+                self, X_val, accept_sparse="csr", dtype=dtype, reset=False,
+                ensure_all_finite=False,
+            )  # fmt: skip
+        except ValueError as exc:  # its message speaks of X
+            raise ValueError(f"X_val: {exc}") from exc
+        assert_all_finite(X_val, input_name="X_val", estimator_name=type(self).__name__)
         y_val = np.asarray(y_val)
         if y_val.ndim != 1 or y_val.shape[0] != X_val.shape[0]:
             raise ValueError(
                 f"y_val must be 1-D with one label per row of X_val; got shape "
                 f"{y_val.shape} for X_val of shape {X_val.shape}."
             )
-        return X_val, self._encode_labels(y_val, continuing=True), None
+        return X_val, self._encode_labels(y_val, continuing=True, name="y_val"), None
 
     def _split_validation(self, X, y_index, sample_weight, rng):
         """Hold out ``validation_fraction`` of the data, stratified when possible."""
