@@ -201,6 +201,18 @@ def build_parser():
     )
     info.add_argument("model", type=Path, metavar="MODEL")
     info.set_defaults(run=info_command)
+
+    export = commands.add_parser(
+        "export",
+        help="write a model as an ONNX graph, for ONNX runtimes",
+        description="Convert a saved model to ONNX with skl2onnx (the onnx extra: "
+        'pip install "sklearn-scratchnet[onnx]"). The graph takes X, pixels / 255 '
+        "in the model's dtype, of shape (N, inputs), and gives label (N,) and "
+        "probabilities (N, classes), as predict and predict_proba.",
+    )
+    export.add_argument("model", type=Path, metavar="MODEL")
+    export.add_argument("out", type=Path, metavar="OUT.onnx")
+    export.set_defaults(run=export_command)
     return parser
 
 
@@ -336,6 +348,30 @@ def info_command(args):
     print(
         "The file was saved with "
         + (f"scikit-learn {saved_with}." if saved_with else "the same scikit-learn.")
+    )
+
+
+def export_command(args):
+    """``scratchnet export``: the model as an ONNX graph, written atomically."""
+    clf, _ = load_model(args.model)
+    from sklearn_scratchnet.onnx import save_onnx
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # The input is (N, clf.n_features_in_) in the model's dtype.
+        onnx_model = save_onnx(clf, args.out)
+    except ImportError as exc:
+        raise CommandError(str(exc), EXIT_FAILURE) from exc
+    opset = next(o.version for o in onnx_model.opset_import if o.domain == "")
+    print(
+        f"ONNX model written to {args.out} ({args.out.stat().st_size:,} bytes, "
+        f"opset {opset})."
+    )
+    print(
+        f"Input: {onnx_model.graph.input[0].name}, {clf.W1_.dtype} of shape "
+        f"(N, {clf.n_features_in_}) (pixels / 255). Outputs: label (N,) and "
+        f"probabilities (N, {len(clf.classes_)}) for the classes "
+        f"{clf.classes_.tolist()}."
     )
 
 
