@@ -210,8 +210,15 @@ def build_parser():
         "in the model's dtype, of shape (N, inputs), and gives label (N,) and "
         "probabilities (N, classes), as predict and predict_proba.",
     )
-    export.add_argument("model", type=Path, metavar="MODEL")
-    export.add_argument("out", type=Path, metavar="OUT.onnx")
+    export.add_argument(
+        "model", type=Path, metavar="MODEL", help="a model saved by scratchnet train"
+    )
+    export.add_argument(
+        "out",
+        type=Path,
+        metavar="OUT.onnx",
+        help="the ONNX file to write (replaced if it exists)",
+    )
     export.set_defaults(run=export_command)
     return parser
 

@@ -63,19 +63,11 @@ def _require_skl2onnx():
         import skl2onnx
     except ImportError as exc:
         raise ImportError(
-            "ONNX export needs skl2onnx, onnx and onnxruntime, which are not "
-            f"installed ({exc}). Install the onnx extra: {_INSTALL}"
+            "ONNX export needs skl2onnx and onnx (and onnxruntime to run the "
+            f"graph), but they could not be imported ({exc}). Install the onnx "
+            f"extra: {_INSTALL}"
         ) from exc
-    if ScratchMLPClassifier not in _REGISTERED:
-        _register(skl2onnx)
-    return skl2onnx
-
-
-_REGISTERED = set()
-
-
-def _register(skl2onnx):
-    _REGISTERED.add(ScratchMLPClassifier)
+    # Registering again (cheap) keeps ours if something registered another.
     skl2onnx.update_registered_converter(
         ScratchMLPClassifier,
         ALIAS,
@@ -83,6 +75,7 @@ def _register(skl2onnx):
         _convert,
         options=OPTIONS,
     )
+    return skl2onnx
 
 
 def _label_kind(classes):
@@ -179,17 +172,13 @@ def _convert(scope, operator, container):
     index = node("ArgMax", [Z2], axis=1, keepdims=0)
     classes = get_label_classes(scope, clf)
     if _label_kind(classes) == "string":
+        label_proto = onnx_proto.TensorProto.STRING
         values = [str(c).encode("utf-8") for c in classes]
-        classes_name = name("classes")
-        container.add_initializer(
-            classes_name, onnx_proto.TensorProto.STRING, [len(values)], values
-        )
     else:
+        label_proto = onnx_proto.TensorProto.INT64
         values = np.array([int(c) for c in classes], dtype=np.int64)
-        classes_name = name("classes")
-        container.add_initializer(
-            classes_name, onnx_proto.TensorProto.INT64, [len(values)], values
-        )
+    classes_name = name("classes")
+    container.add_initializer(classes_name, label_proto, [len(values)], values)
     container.add_node(
         "Gather",
         [classes_name, index],
@@ -259,7 +248,8 @@ def to_onnx(
     ImportError
         If skl2onnx or onnx is not installed.
     ValueError
-        If ``X_sample`` does not have the model's number of features.
+        If ``X_sample`` does not have the model's number of features, or
+        ``zipmap=True`` is asked of a float64 graph.
 
     See Also
     --------
@@ -358,12 +348,23 @@ def save_onnx(model, path, X_sample=None, **kwargs):
     onnx_model : onnx.ModelProto
         The graph written.
 
+    Raises
+    ------
+    IsADirectoryError
+        If ``path`` is a folder.
+    sklearn.exceptions.NotFittedError, ImportError, ValueError
+        As :func:`to_onnx`; the file is then left as it was.
+
     See Also
     --------
     to_onnx : Convert without writing.
     """
-    onnx_model = to_onnx(model, X_sample, **kwargs)
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"{path} is a folder; give the path of the .onnx file to write."
+        )
+    onnx_model = to_onnx(model, X_sample, **kwargs)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         with open(temporary, "xb") as file:

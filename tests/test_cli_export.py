@@ -96,6 +96,9 @@ def test_export_errors_leave_the_output_alone(model_file, tmp_path, monkeypatch)
     assert code == 4 and "is not a model file" in err
     assert err.startswith("scratchnet export: error:")
 
+    code, _, err = run("export", model_file, tmp_path)
+    assert code == 4 and f"{tmp_path} is a folder; give the path of the .onnx" in err
+
     monkeypatch.setitem(sys.modules, "skl2onnx", None)  # as if not installed
     code, _, err = run("export", model_file, out_path)
     assert code == 1

@@ -273,18 +273,22 @@ def test_importing_the_package_does_not_import_skl2onnx():
 
 
 @pytest.mark.mnist
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_all_mnist_test_digits(mnist, dtype):
+@pytest.mark.parametrize(
+    "dtype, n_train, min_accuracy",
+    [(np.float32, 60000, 0.94), (np.float64, 15000, 0.9)],  # float64 is slower
+)
+def test_all_mnist_test_digits(mnist, dtype, n_train, min_accuracy):
     """Labels identical to predict and probabilities within 1e-5 (float32) on
-    all 10,000 MNIST test digits, for a model trained on the 60,000."""
+    all 10,000 MNIST test digits."""
     X_train, X_test, y_train, y_test = mnist
-    X_train, X_test = X_train.astype(dtype), X_test.astype(dtype)
+    X_train, X_test = X_train[:n_train].astype(dtype), X_test.astype(dtype)
     clf = ScratchMLPClassifier(
         hidden_size=32, solver="adam", alpha=3e-3, batch_size=200, max_iter=3,
         random_state=0,
     )  # fmt: skip
-    fit(clf, X_train, y_train)
-    assert clf.score(X_test, y_test) > 0.94
+    fit(clf, X_train, y_train[:n_train])
+    assert clf.W1_.dtype == dtype
+    assert clf.score(X_test, y_test) > min_accuracy
 
     outputs = run(to_onnx(clf), X_test)
     assert outputs["label"].shape == (10000,)
