@@ -57,7 +57,7 @@ def _write_cli_help():
     os.environ["COLUMNS"] = "88"
     folder = Path(__file__).parent / "_generated"
     folder.mkdir(exist_ok=True)
-    for command in ["", "train", "evaluate", "predict", "info"]:
+    for command in ["", "train", "evaluate", "predict", "info", "export"]:
         text = io.StringIO()
         with contextlib.redirect_stdout(text), contextlib.suppress(SystemExit):
             main([command, "--help"] if command else ["--help"])

@@ -6,6 +6,7 @@
     scratchnet evaluate MODEL [--data mnist|sample|DIR]
     scratchnet predict MODEL IMAGE [IMAGE ...]
     scratchnet info MODEL
+    scratchnet export MODEL OUT.onnx
 
 Also ``python -m sklearn_scratchnet``. Models are the fitted
 :class:`~sklearn_scratchnet.ScratchMLPClassifier` saved as skops files (safe to
@@ -220,6 +221,23 @@ def build_parser():
     )
     add_model_argument(info)
     info.set_defaults(run=info_command)
+
+    export = commands.add_parser(
+        "export",
+        help="write a model as an ONNX graph, for ONNX runtimes",
+        description="Convert a saved model to ONNX with skl2onnx (the onnx extra: "
+        'pip install "sklearn-scratchnet[onnx]"). The graph takes X, pixels / 255 '
+        "in the model's dtype, of shape (N, inputs), and gives label (N,) and "
+        "probabilities (N, classes), as predict and predict_proba.",
+    )
+    add_model_argument(export)
+    export.add_argument(
+        "out",
+        type=Path,
+        metavar="OUT.onnx",
+        help="the ONNX file to write (replaced if it exists)",
+    )
+    export.set_defaults(run=export_command)
     return parser
 
 
@@ -373,6 +391,30 @@ def info_command(args):
         print(f"The file was saved with other versions: {saved}.")
     else:
         print("The file was saved with the same sklearn-scratchnet and scikit-learn.")
+
+
+def export_command(args):
+    """``scratchnet export``: the model as an ONNX graph, written atomically."""
+    clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
+    from sklearn_scratchnet.onnx import save_onnx
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # The input is (N, clf.n_features_in_) in the model's dtype.
+        onnx_model = save_onnx(clf, args.out)
+    except ImportError as exc:
+        raise CommandError(str(exc), EXIT_FAILURE) from exc
+    opset = next(o.version for o in onnx_model.opset_import if o.domain == "")
+    print(
+        f"ONNX model written to {args.out} ({args.out.stat().st_size:,} bytes, "
+        f"opset {opset})."
+    )
+    print(
+        f"Input: {onnx_model.graph.input[0].name}, {clf.W1_.dtype} of shape "
+        f"(N, {clf.n_features_in_}) (pixels / 255). Outputs: label (N,) and "
+        f"probabilities (N, {len(clf.classes_)}) for the classes "
+        f"{clf.classes_.tolist()}."
+    )
 
 
 # ---------------------------------------------------------------------- helpers

@@ -1,0 +1,385 @@
+"""ONNX export: the note's network as an ONNX graph, through skl2onnx.
+
+Importing this module registers a converter for
+:class:`~sklearn_scratchnet.ScratchMLPClassifier` with skl2onnx
+(``skl2onnx.update_registered_converter``), so that skl2onnx converts the
+classifier on its own and inside a ``Pipeline`` like any scikit-learn model.
+:func:`to_onnx` and :func:`save_onnx` are the short way to do it. The graph is
+the note's forward pass in standard ONNX operators, run by any ONNX runtime
+(onnxruntime, for one)::
+
+    Z1 = Gemm(X, W1, b1, transB=1)       # Z1 = W1 . A0 + b1, one row per sample
+    A1 = Relu(Z1) | Tanh(Z1) | Sigmoid(Z1)
+    Z2 = Gemm(A1, W2, b2, transB=1)      # Z2 = W2 . A1 + b2
+    probabilities = Softmax(Z2, axis=1)  # A2
+    label = Gather(classes_, ArgMax(Z2, axis=1))
+
+The weights keep the model's dtype: a model trained on float32 data gives a
+float32 graph, any other a float64 graph. A 2-class model keeps its 2-unit
+softmax.
+
+Needs the ``onnx`` extra (skl2onnx, onnx and onnxruntime):
+``pip install "sklearn-scratchnet[onnx]"``. Importing ``sklearn_scratchnet``
+does not import skl2onnx; importing this module works without it, and
+:func:`to_onnx` then raises an ImportError that says what to install.
+
+The converter takes skl2onnx's usual classifier options: ``zipmap`` (True,
+False or "columns"), ``nocl`` (labels replaced by class indices) and
+``output_class_labels`` (an extra output with ``classes_``).
+"""
+
+import numbers
+import os
+import uuid
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_scratchnet._classifier import ScratchMLPClassifier
+
+__all__ = ["to_onnx", "save_onnx"]
+
+#: The alias under which skl2onnx knows the classifier.
+ALIAS = "SklearnScratchMLPClassifier"
+
+#: The ONNX operator of each hidden activation g.
+ONNX_ACTIVATIONS = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid"}
+
+#: The options the converter accepts, with their allowed values.
+OPTIONS = {
+    "zipmap": [True, False, "columns"],
+    "nocl": [False, True],
+    "output_class_labels": [False, True],
+}
+
+_INSTALL = 'pip install "sklearn-scratchnet[onnx]"'
+
+
+def _require_skl2onnx():
+    """Import skl2onnx and register the converter, or say what to install."""
+    try:
+        import onnx  # noqa: F401
+        import skl2onnx
+    except ImportError as exc:
+        raise ImportError(
+            "ONNX export needs skl2onnx and onnx (and onnxruntime to run the "
+            f"graph), but they could not be imported ({exc}). Install the onnx "
+            f"extra: {_INSTALL}"
+        ) from exc
+    # Registering again (cheap) keeps ours if something registered another.
+    skl2onnx.update_registered_converter(
+        ScratchMLPClassifier,
+        ALIAS,
+        _calculate_output_shapes,
+        _convert,
+        options=OPTIONS,
+    )
+    return skl2onnx
+
+
+def _label_kind(classes):
+    """How ONNX carries these labels: "string" or "int64"."""
+    if all(isinstance(c, str) for c in classes):
+        return "string"
+    if all(isinstance(c, (numbers.Integral, np.bool_)) for c in classes) or all(
+        isinstance(c, numbers.Real) and float(c).is_integer() for c in classes
+    ):
+        return "int64"
+    raise TypeError(
+        "ONNX carries class labels as int64 or strings; the labels "
+        f"{list(classes)!r} are neither. Use integer or string labels."
+    )
+
+
+def _calculate_output_shapes(operator):
+    """skl2onnx shape calculator: label (N,) and probabilities (N, n_classes)."""
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+        StringTensorType,
+    )
+    from skl2onnx.common.utils import (
+        check_input_and_output_numbers,
+        check_input_and_output_types,
+    )
+    from skl2onnx.common.utils_classifier import get_label_classes
+
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    check_input_and_output_types(
+        operator,
+        good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType],
+    )
+    clf = operator.raw_operator
+    check_is_fitted(clf)
+    classes = get_label_classes(operator.scope_inst, clf)
+    n_samples = operator.inputs[0].get_first_dimension()
+    label_type = (
+        StringTensorType if _label_kind(classes) == "string" else Int64TensorType
+    )
+    operator.outputs[0].set_type(label_type([n_samples]))
+    operator.outputs[1].type.shape = [n_samples, len(classes)]
+
+
+def _convert(scope, operator, container):
+    """skl2onnx converter: the note's forward pass as ONNX nodes."""
+    from skl2onnx.common.data_types import guess_proto_type
+    from skl2onnx.common.utils_classifier import get_label_classes
+    from skl2onnx.proto import onnx_proto
+
+    clf = operator.raw_operator
+    dtype = clf.W1_.dtype
+    proto = (
+        onnx_proto.TensorProto.FLOAT
+        if dtype == np.float32
+        else onnx_proto.TensorProto.DOUBLE
+    )
+
+    def name(base):
+        return scope.get_unique_variable_name(base)
+
+    def node(op_type, inputs, **attrs):
+        output = name(op_type.lower())
+        container.add_node(
+            op_type, inputs, output, name=scope.get_unique_operator_name(op_type),
+            **attrs,
+        )  # fmt: skip
+        return output
+
+    def weights(base, array):
+        array = np.asarray(array, dtype=dtype)
+        initializer = name(base)
+        container.add_initializer(initializer, proto, array.shape, array.ravel())
+        return initializer
+
+    X = operator.inputs[0].full_name
+    if guess_proto_type(operator.inputs[0].type) != proto:
+        X = node("Cast", [X], to=proto)
+    Z1 = node("Gemm", [X, weights("W1", clf.W1_), weights("b1", clf.b1_)], transB=1)
+    A1 = node(ONNX_ACTIVATIONS[clf.activation], [Z1])
+    Z2 = node("Gemm", [A1, weights("W2", clf.W2_), weights("b2", clf.b2_)], transB=1)
+    A2 = node("Softmax", [Z2], axis=1)
+
+    label, probabilities = operator.outputs[0], operator.outputs[1]
+    out_proto = guess_proto_type(probabilities.type)
+    if out_proto == proto:
+        container.add_node("Identity", [A2], probabilities.full_name)
+    else:
+        container.add_node("Cast", [A2], probabilities.full_name, to=out_proto)
+
+    # The label is the class of the largest logit, as in predict.
+    index = node("ArgMax", [Z2], axis=1, keepdims=0)
+    classes = get_label_classes(scope, clf)
+    if _label_kind(classes) == "string":
+        label_proto = onnx_proto.TensorProto.STRING
+        values = [str(c).encode("utf-8") for c in classes]
+    else:
+        label_proto = onnx_proto.TensorProto.INT64
+        values = np.array([int(c) for c in classes], dtype=np.int64)
+    classes_name = name("classes")
+    container.add_initializer(classes_name, label_proto, [len(values)], values)
+    container.add_node(
+        "Gather",
+        [classes_name, index],
+        label.full_name,
+        name=scope.get_unique_operator_name("Gather"),
+        axis=0,
+    )
+
+
+def _scratch_classifiers(model):
+    """The ScratchMLPClassifier objects in ``model`` (itself, or its steps)."""
+    found = [model] if isinstance(model, ScratchMLPClassifier) else []
+    if hasattr(model, "get_params"):
+        found += [
+            value
+            for value in model.get_params(deep=True).values()
+            if isinstance(value, ScratchMLPClassifier)
+        ]
+    return found
+
+
+def to_onnx(
+    model, X_sample=None, *, zipmap=False, options=None, target_opset=None, name=None
+):
+    """Convert a fitted model to an ONNX graph.
+
+    The model is a fitted :class:`~sklearn_scratchnet.ScratchMLPClassifier` or
+    any model skl2onnx converts that holds one, such as a ``Pipeline`` with a
+    scaler before the classifier. The graph has one input, ``X`` of shape
+    ``(N, n_features)``, and the outputs ``label`` (N,) and ``probabilities``
+    (N, n_classes), which give what ``predict`` and ``predict_proba`` give.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted ScratchMLPClassifier, or a fitted model (a ``Pipeline``...)
+        that contains one.
+    X_sample : array-like of shape (n_samples, n_features), default=None
+        Sample input; gives the number of features and, when it is float32 or
+        float64, the input's dtype. None: ``model.n_features_in_`` features in
+        the classifier's dtype (float32 for a model trained on float32 data,
+        else float64). The classifier computes in its own dtype whatever the
+        input's; the probabilities come out in the input's dtype.
+    zipmap : bool or "columns", default=False
+        False: ``probabilities`` is a tensor, as ``predict_proba``'s array. True:
+        skl2onnx's ``output_probability``, a list of ``{label: probability}``
+        dictionaries (float32 only). "columns": one output per class.
+    options : dict, default=None
+        Further skl2onnx converter options, keyed by estimator class or
+        ``id(estimator)``, e.g. ``{ScratchMLPClassifier: {"nocl": True}}``. They
+        take precedence over ``zipmap``.
+    target_opset : int or dict, default=None
+        ONNX opset to target; None lets skl2onnx choose (the latest it supports).
+    name : str, default=None
+        Name of the graph; the model's class name by default.
+
+    Returns
+    -------
+    onnx_model : onnx.ModelProto
+        The graph; serialise it with ``onnx_model.SerializeToString()`` or
+        :func:`save_onnx`.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If the model, or a ScratchMLPClassifier in it, is not fitted.
+    ImportError
+        If skl2onnx or onnx is not installed.
+    ValueError
+        If ``X_sample`` does not have the model's number of features, or
+        ``zipmap=True`` is asked of a float64 graph.
+
+    See Also
+    --------
+    save_onnx : Convert and write to a file.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime as ort
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_scratchnet import ScratchMLPClassifier
+    >>> from sklearn_scratchnet.onnx import to_onnx
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = (X / 16).astype(np.float32)
+    >>> clf = ScratchMLPClassifier(hidden_size=32, solver="adam", alpha=0.01,
+    ...                            batch_size=64, max_iter=10, random_state=0)
+    >>> onnx_model = to_onnx(clf.fit(X, y))
+    >>> session = ort.InferenceSession(onnx_model.SerializeToString())
+    >>> label, proba = session.run(None, {"X": X})
+    >>> bool((label == clf.predict(X)).all())
+    True
+    >>> bool(np.abs(proba - clf.predict_proba(X)).max() < 1e-5)
+    True
+    """
+    skl2onnx = _require_skl2onnx()
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+    check_is_fitted(model)
+    classifiers = _scratch_classifiers(model)
+    for clf in classifiers:
+        check_is_fitted(clf)
+
+    n_features = getattr(model, "n_features_in_", None)
+    dtype = classifiers[0].W1_.dtype if classifiers else np.dtype(np.float32)
+    if X_sample is not None:
+        shape = np.shape(X_sample)
+        if len(shape) != 2:
+            raise ValueError(
+                f"X_sample must be 2-dimensional (n_samples, n_features); got "
+                f"shape {shape}."
+            )
+        if n_features is not None and shape[1] != n_features:
+            raise ValueError(
+                f"X_sample has {shape[1]} features, but {type(model).__name__} is "
+                f"expecting {n_features} features as input."
+            )
+        n_features = shape[1]
+        sample_dtype = getattr(X_sample, "dtype", None)
+        if sample_dtype in (np.float32, np.float64):
+            dtype = np.dtype(sample_dtype)
+    if n_features is None:
+        raise ValueError(
+            f"{type(model).__name__} does not record its number of features "
+            "(n_features_in_); give X_sample."
+        )
+    tensor_type = FloatTensorType if dtype == np.float32 else DoubleTensorType
+
+    all_options = {ScratchMLPClassifier: {"zipmap": zipmap}}
+    for key, value in (options or {}).items():
+        all_options[key] = {**all_options.get(key, {}), **value}
+    if all_options[ScratchMLPClassifier].get("zipmap") is True and dtype != np.float32:
+        raise ValueError(
+            "zipmap=True needs float32 probabilities (ONNX's ZipMap takes float32 "
+            "only), but the graph's input is float64. Use zipmap=False, or give a "
+            "float32 X_sample."
+        )
+    return skl2onnx.to_onnx(
+        model,
+        initial_types=[("X", tensor_type([None, n_features]))],
+        options=all_options,
+        target_opset=target_opset,
+        name=name or type(model).__name__,
+    )
+
+
+def save_onnx(model, path, X_sample=None, **kwargs):
+    """Convert a fitted model to ONNX and write it to a file.
+
+    The file is written whole or not at all: to a temporary file in the same
+    folder first, then renamed over ``path``.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted ScratchMLPClassifier, or a fitted model that contains one.
+    path : str or path-like
+        The ``.onnx`` file to write; replaced if it exists.
+    X_sample : array-like of shape (n_samples, n_features), default=None
+        Sample input, as in :func:`to_onnx`.
+    **kwargs : dict
+        ``zipmap``, ``options``, ``target_opset`` and ``name``, as in
+        :func:`to_onnx`.
+
+    Returns
+    -------
+    onnx_model : onnx.ModelProto
+        The graph written.
+
+    Raises
+    ------
+    IsADirectoryError
+        If ``path`` is a folder.
+    sklearn.exceptions.NotFittedError, ImportError, ValueError
+        As :func:`to_onnx`; the file is then left as it was.
+
+    See Also
+    --------
+    to_onnx : Convert without writing.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"{path} is a folder; give the path of the .onnx file to write."
+        )
+    onnx_model = to_onnx(model, X_sample, **kwargs)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        with open(temporary, "xb") as file:
+            file.write(onnx_model.SerializeToString())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return onnx_model
+
+
+# Register the converter on import when skl2onnx is there, so that
+# ``skl2onnx.to_onnx`` converts ScratchMLPClassifier after
+# ``import sklearn_scratchnet.onnx``.
+try:
+    _require_skl2onnx()
+except ImportError:
+    pass
