@@ -3,10 +3,13 @@
 import contextlib
 import io
 import re
+import signal
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pytest
 from PIL import Image
@@ -15,9 +18,10 @@ from sklearn.metrics import confusion_matrix
 from test_datasets import write_mnist_folder
 from test_images import as_drawn, draw, to_image
 
-from sklearn_scratchnet import ScratchMLPClassifier, persistence
-from sklearn_scratchnet.cli import load_data, main
+from sklearn_scratchnet import ScratchMLPClassifier, _network, persistence
+from sklearn_scratchnet.cli import build_parser, load_data, main
 from sklearn_scratchnet.datasets import MNIST_FILES, load_mnist_sample
+from sklearn_scratchnet.exceptions import InconsistentVersionWarning
 
 QUICK = ["--solver", "adam", "--alpha", "0.01", "--batch-size", "200"]
 SMALL = ["--data", "sample", *QUICK, "--hidden-size", "32", "--max-iter", "8"]
@@ -390,3 +394,132 @@ def test_the_command_runs_as_a_module_and_as_a_script(trained):
     )  # fmt: skip
     assert result.returncode == 3
     assert "scratchnet evaluate: error:" in result.stderr
+
+
+# ------------------------------------------------------- trust, saves, Ctrl-C
+
+
+class Payload:
+    """Unpickling this writes a file: a stand-in for any code in a pickle."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (Path(self.marker), "executed"))
+
+
+def test_pickles_load_only_with_trust_pickle(trained, tmp_path):
+    path, _, _ = trained
+    pickled = tmp_path / "model.joblib"
+    joblib.dump(persistence.load(path), pickled)
+    for command in (["info"], ["evaluate"], ["predict"]):
+        extra = ["--data", "sample"] if command == ["evaluate"] else []
+        if command == ["predict"]:
+            draw(1).save(tmp_path / "one.png")
+            extra = [tmp_path / "one.png"]
+        code, _, err = run(*command, pickled, *extra)
+        assert code == 4 and "--trust-pickle" in err and "can run any code" in err
+        code, out, err = run(*command, pickled, *extra, "--trust-pickle")
+        assert code == 0, err
+
+    marker = tmp_path / "executed.txt"
+    crafted = tmp_path / "crafted.joblib"
+    joblib.dump(Payload(marker), crafted)
+    code, _, err = run("info", crafted)
+    assert code == 4 and "--trust-pickle" in err
+    assert not marker.exists()  # refused before anything in it ran
+
+
+def test_train_saves_a_pickle_when_asked_and_the_default_is_skops(tmp_path):
+    code, out, err = run(
+        "train", *SMALL, "--max-iter", "1", "--out", tmp_path / "m.pkl"
+    )
+    assert code == 0, err
+    assert not persistence.is_skops_file(tmp_path / "m.pkl")
+    assert isinstance(joblib.load(tmp_path / "m.pkl"), ScratchMLPClassifier)
+    assert build_parser().parse_args(["train"]).out == Path("model.skops")
+
+
+def test_a_crash_while_saving_keeps_the_previous_model(trained, tmp_path, monkeypatch):
+    import skops.io
+
+    path, _, _ = trained
+    target = tmp_path / "model.skops"
+    target.write_bytes(path.read_bytes())
+
+    def crash(model, file):
+        Path(file).write_bytes(b"PK\x03\x04 half a model")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(skops.io, "dump", crash)
+    with pytest.raises(OSError, match="No space left"):
+        run("train", *SMALL, "--max-iter", "1", "--out", target)
+    assert target.read_bytes() == path.read_bytes()
+    assert [p.name for p in tmp_path.iterdir() if "model.skops" in p.name] == [
+        "model.skops"
+    ]  # no temporary file left behind
+
+
+def test_info_reports_other_library_versions(trained, tmp_path, monkeypatch):
+    path, _, _ = trained
+    model = persistence.load(path)
+    getstate = ScratchMLPClassifier.__getstate__
+
+    def as_older_version(self):
+        state = getstate(self)
+        state["_saved_with_versions"] = {
+            **state["_saved_with_versions"],
+            "sklearn-scratchnet": "0.0.9",
+        }
+        return state
+
+    monkeypatch.setattr(ScratchMLPClassifier, "__getstate__", as_older_version)
+    persistence.dump(model, tmp_path / "old.skops")
+    monkeypatch.undo()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)  # reported
+        code, out, err = run("info", tmp_path / "old.skops")
+    assert code == 0, err
+    assert "The file was saved with other versions: sklearn-scratchnet 0.0.9." in out
+
+
+@pytest.fixture
+def python_sigint_handler():
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def ctrl_c_during_step(monkeypatch, step, presses=1):
+    real = _network.loss_and_gradients
+    calls = []
+
+    def loss_and_gradients(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == step:
+            for _ in range(presses):
+                signal.raise_signal(signal.SIGINT)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_network, "loss_and_gradients", loss_and_gradients)
+
+
+@pytest.mark.usefixtures("python_sigint_handler")
+def test_ctrl_c_stops_training_and_train_goes_on(tmp_path, monkeypatch):
+    ctrl_c_during_step(monkeypatch, step=30)  # pass 2 of 8, 27 steps a pass
+    out_path = tmp_path / "m.skops"
+    code, out, err = run("train", *SMALL, "--out", out_path)
+    assert code == 0, err
+    assert "Trained 1 passes in" in out and "(interrupted with Ctrl-C)" in out
+    assert "in pass 2 after 3 of 27 mini-batches" in out
+    assert "Test accuracy:" in out and f"Model saved to {out_path}" in out
+    assert persistence.load(out_path).n_iter_ == 1
+
+
+@pytest.mark.usefixtures("python_sigint_handler")
+def test_a_second_ctrl_c_exits_with_130(tmp_path, monkeypatch):
+    ctrl_c_during_step(monkeypatch, step=3, presses=2)
+    code, _, err = run("train", *SMALL, "--out", tmp_path / "m.skops")
+    assert code == 130 and "scratchnet train: interrupted" in err
+    assert not (tmp_path / "m.skops").exists()
