@@ -677,6 +677,41 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             return optimizer_class(params, self.alpha, momentum=self.momentum)
         return optimizer_class(params, self.alpha)
 
+    def _run_pass(
+        self, params, optimizer, X, y_index, sample_weight, rng, batch_size,
+        interrupt, best_loss,
+    ):  # fmt: skip
+        """One pass over the data: a gradient step per mini-batch.
+
+        Returns the pass's loss summed over samples (weighted), the number of
+        steps taken and the number of mini-batches; fewer steps than batches
+        means that Ctrl-C stopped the pass after a whole step.
+        """
+        n_samples = X.shape[0]
+        shuffled = batch_size < n_samples and self.shuffle
+        order = rng.permutation(n_samples) if shuffled else None
+        batches = range(0, n_samples, batch_size)
+        weighted_loss = 0.0
+        for step, start in enumerate(batches, start=1):
+            batch = slice(start, start + batch_size)
+            if order is not None:
+                batch = order[batch]
+            batch_weight = sample_weight[batch]
+            interrupt.in_step = True
+            batch_loss, grads = _network.loss_and_gradients(
+                X[batch], y_index[batch], params, self.activation, batch_weight,
+                self.l2,
+            )  # fmt: skip
+            optimizer.update(params, grads)
+            interrupt.in_step = False
+            if not np.isfinite(batch_loss):  # stop at the first bad mini-batch
+                _raise_if_diverged(batch_loss, (), self.n_iter_ + 1, best_loss)
+            weighted_loss += batch_loss * float(batch_weight.sum())
+            if interrupt.requested and step < len(batches):
+                _raise_if_diverged(0.0, params, self.n_iter_ + 1, best_loss)
+                return weighted_loss, step, len(batches)
+        return weighted_loss, len(batches), len(batches)
+
     def _run_epochs(
         self, params, optimizer, X, y_index, sample_weight, validation, rng,
         incremental,
@@ -684,7 +719,6 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """The training loop: passes of forward, backward and update."""
         n_samples = X.shape[0]
         batch_size = min(self.batch_size or n_samples, n_samples)
-        mini_batches = batch_size < n_samples
         n_epochs = 1 if incremental else self.max_iter
         best_params = None
         no_improvement = 0
@@ -709,49 +743,23 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         fit_task = self._init_callback_context(max_subtasks=n_epochs)
         fit_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
 
-        n_batches = -(-n_samples // batch_size)
         passes_before = self.n_iter_
-        interrupted = None  # where Ctrl-C stopped the training, if it did
-        in_step = False
+        stopped_by_ctrl_c = None  # where, if Ctrl-C stopped the training
         with deferred_keyboard_interrupt() as interrupt:
             try:
                 for _ in range(n_epochs):
                     start_time = time.perf_counter()
                     epoch_task = fit_task.subcontext(task_name="epoch")
                     epoch_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
-                    order = (
-                        rng.permutation(n_samples)
-                        if mini_batches and self.shuffle
-                        else None
-                    )
-                    weighted_loss = 0.0
-                    for batch_number, start in enumerate(
-                        range(0, n_samples, batch_size), start=1
-                    ):
-                        batch = slice(start, start + batch_size)
-                        if order is not None:
-                            batch = order[batch]
-                        batch_weight = sample_weight[batch]
-                        in_step = True
-                        batch_loss, grads = _network.loss_and_gradients(
-                            X[batch], y_index[batch], params, self.activation,
-                            batch_weight, self.l2,
-                        )  # fmt: skip
-                        optimizer.update(params, grads)
-                        in_step = False
-                        if not np.isfinite(batch_loss):  # stop at once
-                            _raise_if_diverged(
-                                batch_loss, (), self.n_iter_ + 1, best_loss
-                            )
-                        weighted_loss += batch_loss * float(batch_weight.sum())
-                        if interrupt.requested and batch_number < n_batches:
-                            break
-                    if interrupt.requested and batch_number < n_batches:
-                        _raise_if_diverged(0.0, params, self.n_iter_ + 1, best_loss)
-                        self.t_ += min(batch_number * batch_size, n_samples)
-                        interrupted = (
-                            f"in pass {self.n_iter_ + 1} after {batch_number} of "
-                            f"{n_batches} mini-batches"
+                    weighted_loss, steps, n_steps = self._run_pass(
+                        params, optimizer, X, y_index, sample_weight, rng,
+                        batch_size, interrupt, best_loss,
+                    )  # fmt: skip
+                    if steps < n_steps:  # Ctrl-C in the middle of the pass
+                        self.t_ += min(steps * batch_size, n_samples)
+                        stopped_by_ctrl_c = (
+                            f"in pass {self.n_iter_ + 1} after {steps} of "
+                            f"{n_steps} mini-batches"
                         )
                         break
 
@@ -774,11 +782,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                         print(f"{message}, {time.perf_counter() - start_time:.2f}s")
 
                     # Stopping, as MLPClassifier: count passes without improvement.
-                    if (
-                        self.early_stopping
-                        and validation is not None
-                        and not (incremental)
-                    ):
+                    by_validation = self.early_stopping and validation is not None
+                    if by_validation and not incremental:
                         improved = val_score >= best_val_score + self.tol
                         if val_score > best_val_score:
                             best_params = _copies(params)
@@ -795,7 +800,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                         converged = True  # a callback asked to stop
                         break
                     if interrupt.requested:
-                        interrupted = f"after pass {self.n_iter_}"
+                        stopped_by_ctrl_c = f"after pass {self.n_iter_}"
                         break
                     if no_improvement > self.n_iter_no_change and not incremental:
                         converged = True
@@ -807,9 +812,12 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                             )
                         break
             except KeyboardInterrupt:
-                if in_step:  # the weights may be half updated: give up this fit
+                # Raised, not requested: by a callback, or a second Ctrl-C. Between
+                # steps the weights are whole and training stops as for the first
+                # Ctrl-C; within a step they may be half updated: this fit fails.
+                if interrupt.in_step:
                     raise
-                interrupted = f"after pass {self.n_iter_}"
+                stopped_by_ctrl_c = f"after pass {self.n_iter_}"
 
         if best_params is not None:
             params = best_params
@@ -823,7 +831,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.validation_scores_ = val_scores
         self.validation_loss_curve_ = val_losses
         self.best_validation_score_ = best_val_score
-        if interrupted is not None:
+        if stopped_by_ctrl_c is not None:
             kept = (
                 "the best pass's weights (early stopping)"
                 if best_params is not None
@@ -831,7 +839,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
             warnings.warn(
                 f"{type(self).__name__}: training interrupted (KeyboardInterrupt) "
-                f"{interrupted} ({self.n_iter_ - passes_before} of {n_epochs} passes "
+                f"{stopped_by_ctrl_c} ({self.n_iter_ - passes_before} of {n_epochs} "
+                "passes "
                 "complete); "
                 f"the model keeps {kept} and can be used. Call fit again "
                 "with warm_start=True, or partial_fit, to continue.",

@@ -6,10 +6,16 @@ from contextlib import contextmanager
 
 
 class InterruptRequest:
-    """Set by the first Ctrl-C while training; the loop checks it between steps."""
+    """Whether Ctrl-C was pressed, and whether a gradient step is under way.
+
+    The training loop checks ``requested`` after each step and keeps
+    ``in_step`` up to date, so that a ``KeyboardInterrupt`` raised anyway can
+    tell whether the weights are whole.
+    """
 
     def __init__(self):
         self.requested = False
+        self.in_step = False
 
 
 @contextmanager
