@@ -1,15 +1,18 @@
-"""Save a trained model with joblib, load it back and use it.
+"""Save a trained model as a skops file, load it back and use it.
 
 Usage::
 
     python examples/save_load.py
 
-The fitted :class:`~sklearn_scratchnet.ScratchMLPClassifier` is a plain Python
-object: :func:`joblib.dump` writes it (weights, training history, optimizer
-state) and :func:`joblib.load` gives back a model that predicts exactly the same
-and can go on training with ``partial_fit``. Load only files you trust: loading
-runs code from the file. With ``SCRATCHNET_QUICK=1`` it uses the shipped
-MNIST sample.
+:func:`sklearn_scratchnet.persistence.dump` writes the fitted
+:class:`~sklearn_scratchnet.ScratchMLPClassifier` (weights, training history,
+optimizer state) as a skops file, and :func:`~sklearn_scratchnet.persistence.load`
+gives back a model that predicts exactly the same and can go on training with
+``partial_fit``. A skops file is safe to share: loading it rebuilds only the
+types a model is made of and runs no code from the file (needs the ``skops``
+extra). For your own files, joblib works too; loading a pickle runs code from
+the file, so load only pickles you trust. With ``SCRATCHNET_QUICK=1`` it uses
+the shipped MNIST sample.
 """
 
 import os
@@ -21,7 +24,7 @@ import joblib
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_scratchnet import ScratchMLPClassifier
+from sklearn_scratchnet import ScratchMLPClassifier, persistence
 from sklearn_scratchnet.datasets import fetch_mnist, load_mnist_sample
 
 QUICK = os.environ.get("SCRATCHNET_QUICK") == "1"
@@ -39,13 +42,22 @@ with warnings.catch_warnings():
     clf.fit(X_train, mnist.y_train)
 
 with tempfile.TemporaryDirectory() as folder:
-    path = Path(folder) / "mnist-model.joblib"
-    joblib.dump(clf, path)
+    # A skops file: safe to share, and to load from anyone.
+    path = Path(folder) / "mnist-model.skops"
+    persistence.dump(clf, path)
     print(f"saved {path.name}: {path.stat().st_size:,} bytes")
-    loaded = joblib.load(path)
+    loaded = persistence.load(path)
+
+    # joblib, for your own files: loading a pickle can run any code in it, so
+    # persistence.load needs trust_pickle=True (joblib.load never asks).
+    pickled = Path(folder) / "mnist-model.joblib"
+    joblib.dump(clf, pickled)
+    print(f"saved {pickled.name}: {pickled.stat().st_size:,} bytes")
+    from_joblib = persistence.load(pickled, trust_pickle=True)
 
 assert np.array_equal(loaded.predict_proba(X_test), clf.predict_proba(X_test))
-print(f"the loaded model predicts the same: test accuracy "
+assert np.array_equal(from_joblib.predict_proba(X_test), clf.predict_proba(X_test))
+print(f"both loaded models predict the same: test accuracy "
       f"{loaded.score(X_test, mnist.y_test):.4f}")  # fmt: skip
 print(f"its history came along: {loaded.n_iter_} passes, "
       f"losses {np.round(loaded.loss_curve_, 4).tolist()}")  # fmt: skip

@@ -128,7 +128,8 @@ def build_parser():
         description="Train, evaluate and use the origin note's two-layer network "
         "(784 pixels -> hidden ReLU layer -> softmax) on MNIST digits.",
         epilog="Exit codes: 0 success, 1 other failure, 2 bad usage, 3 file or "
-        "data not found, 4 invalid file (corrupt data, not a model, not an image).",
+        "data not found, 4 invalid file (corrupt data, not a model, not an image, "
+        "a pickle without --trust-pickle, untrusted types), 130 a second Ctrl-C.",
     )
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -26,7 +26,7 @@ TRUSTED_TYPES = (
     "sklearn_scratchnet._optimizers.Adam",
 )
 """Types a fitted ScratchMLPClassifier is made of that skops does not trust by
-default: pass them as ``skops.io.load(path, trusted=TRUSTED_TYPES)``."""
+default: pass them as ``skops.io.load(path, trusted=list(TRUSTED_TYPES))``."""
 
 FORMATS = ("skops", "joblib")
 
