@@ -213,6 +213,59 @@ def matmul_gflops(dtype, size=2048, repeats=3):
     return 2 * size**3 / median(times) / 1e9
 
 
+def products_only_seconds(config, X, repeats):
+    """Seconds that the matrix products of one fit take alone, at the fit's shapes.
+
+    Each gradient step of any implementation computes at least these products
+    (forward ``X_b W1^T`` and ``A1 W2^T``; backward ``dZ2^T A1``, ``dZ2 W2`` and
+    ``dZ1^T X_b``); here numpy runs nothing else: no activation, softmax,
+    optimizer, shuffling or Python bookkeeping. Full batches are taken whole or
+    in 2,048-row blocks, whichever is faster. The time of a few passes is scaled
+    to the configuration's passes. Divided by MLPClassifier's fit time, it is the
+    smallest ratio that pure NumPy on this machine can reach.
+    """
+    rng = np.random.default_rng(0)
+    n_samples, n_features = X.shape
+    W1 = rng.standard_normal((config.hidden, n_features)).astype(X.dtype)
+    W2 = rng.standard_normal((N_CLASSES, config.hidden)).astype(X.dtype)
+
+    def one_pass(rows):
+        for start in range(0, n_samples, rows):
+            X_b = X[start : start + rows]
+            A1 = X_b @ W1.T
+            dZ2 = A1 @ W2.T
+            dZ2.T @ A1
+            dZ1 = dZ2 @ W2
+            dZ1.T @ X_b
+
+    block_sizes = [config.batch_size] if config.batch_size else [n_samples, 2048]
+    passes = 1 if config.batch_size else 5
+    best = np.inf
+    for rows in block_sizes:
+        one_pass(rows)  # warm up
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for _ in range(passes):
+                one_pass(rows)
+            times.append((time.perf_counter() - start) / passes)
+        best = min(best, median(times))
+    return best * config.epochs
+
+
+def predict_products_rate(hidden, X, repeats):
+    """Samples per second of predict_proba's two products alone (see above)."""
+    rng = np.random.default_rng(0)
+    W1 = rng.standard_normal((hidden, X.shape[1])).astype(X.dtype)
+    W2 = rng.standard_normal((N_CLASSES, hidden)).astype(X.dtype)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        (X @ W1.T) @ W2.T
+        times.append(time.perf_counter() - start)
+    return X.shape[0] / median(times)
+
+
 def timed_fit(model, X, y):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -301,6 +354,7 @@ def run(args):
     )
 
     fit_rows, predict_rows, memory_rows, plot_data = [], [], [], []
+    floor_rows = []
     worker = torch_worker() if "torch" in impls else None
     scratch_folder = tempfile.TemporaryDirectory()
     for dtype_name in args.dtypes:
@@ -340,6 +394,15 @@ def run(args):
                 rates[impl] = predict_rate(models[impl], X_te, 5)
             flops = config.flops_per_epoch(*X_tr.shape) * config.epochs
             reference = median(times["sklearn"])
+            products = products_only_seconds(config, X_tr, repeats)
+            products_rate = predict_products_rate(config.hidden, X_te, 5)
+            floor_rows.append([
+                config.name, dtype_name, f"{median(times['scratch']):.2f}",
+                f"{products:.2f}", f"{median(times['scratch']) / reference:.2f}",
+                f"{products / reference:.2f}",
+                f"{rates['scratch'] / rates['sklearn']:.2f}",
+                f"{products_rate / rates['sklearn']:.2f}",
+            ])  # fmt: skip
             for impl in impls_here:
                 seconds = median(times[impl])
                 gflops = flops / seconds / 1e9
@@ -377,6 +440,12 @@ def run(args):
     print(markdown_table(
         ["model", "dtype", "implementation", "samples/s", "x MLPClassifier"],
         predict_rows))  # fmt: skip
+    print("\n## Against the floor: the matrix products alone\n")
+    print(markdown_table(
+        ["configuration", "dtype", "scratch fit s", "products alone s",
+         "fit x MLPClassifier", "products alone x MLPClassifier",
+         "predict x MLPClassifier", "products alone, predict x MLPClassifier"],
+        floor_rows))  # fmt: skip
     if memory_rows:
         print("\n## Peak memory of fit (growth of peak RSS over the loaded data)\n")
         print(markdown_table(
