@@ -11,11 +11,12 @@ by up to two pixels, to a zarr store in a temporary folder: 1.2 million digits,
 it with ``partial_fit``, one block of 5,000 digits at a time, in one pass.
 
 On Linux the script caps the memory that training may add to the process
-(``RLIMIT_DATA``: heap and private memory) at 128 MiB, a few blocks and far less
-than the data: holding the data would fail with a MemoryError. It prints the
-peak resident memory while training (VmHWM) next to the data size. With
+(``RLIMIT_DATA``: heap and private memory) at 256 MiB, a fourteenth of the data
+(half of it in the quick run): holding the data would fail with a MemoryError.
+It prints the peak resident memory while training (VmHWM) next to the data
+size. With
 ``SCRATCHNET_QUICK=1`` it uses the MNIST sample shipped in the package
-(30 copies of 6,000 digits, 560 MB) and runs in seconds.
+(30 copies of 6,000 digits, 564 MB) and runs in seconds.
 """
 
 import os
@@ -206,9 +207,9 @@ with tempfile.TemporaryDirectory() as scratch:
         resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
         peak = proc_status("VmHWM")
         print(
-            f"memory cap while training (RLIMIT_DATA): {MEMORY_CAP / MB:.0f} MB on "
-            f"top of what the process held; the data is {data_bytes / MEMORY_CAP:.1f}"
-            " times that"
+            f"memory cap while training (RLIMIT_DATA): {MEMORY_CAP / 2**20:.0f} MiB "
+            f"on top of what the process held; the data is "
+            f"{data_bytes / MEMORY_CAP:.1f} times that"
         )
         print(
             f"resident memory: {rss_before / MB:.0f} MB before training, peak "
