@@ -359,7 +359,7 @@ def run(args):
     scratch_folder = tempfile.TemporaryDirectory()
     for dtype_name in args.dtypes:
         dtype = np.dtype(dtype_name)
-        peak = matmul_gflops(dtype)
+        all_peaks = []
         X_tr = X_train.astype(dtype) / dtype.type(255)
         X_te = X_test.astype(dtype) / dtype.type(255)
         files = tuple(
@@ -374,7 +374,9 @@ def run(args):
         for config in configs:
             times = {impl: [] for impl in impls_here}
             accuracy, rates, models = {}, {}, {}
+            peaks = []  # measured beside the fits, so a slow spell hits both
             for repeat in range(repeats):
+                peaks.append(matmul_gflops(dtype))
                 for impl in impls_here:
                     if impl == "torch":
                         seconds, accuracy[impl], rates[impl] = worker.submit(
@@ -393,6 +395,8 @@ def run(args):
                 accuracy[impl] = models[impl].score(X_te, y_test)
                 rates[impl] = predict_rate(models[impl], X_te, 5)
             flops = config.flops_per_epoch(*X_tr.shape) * config.epochs
+            peak = median(peaks)
+            all_peaks += peaks
             reference = median(times["sklearn"])
             products = products_only_seconds(config, X_tr, repeats)
             products_rate = predict_products_rate(config.hidden, X_te, 5)
@@ -409,15 +413,15 @@ def run(args):
                 fit_rows.append([
                     config.name, dtype_name, impl, f"{seconds:.2f}",
                     f"{seconds / reference:.2f}", f"{100 * accuracy[impl]:.2f}",
-                    f"{gflops:.1f}", f"{100 * gflops / peak:.0f} %",
+                    f"{gflops:.1f}", f"{100 * gflops / peak:.0f} % of {peak:.0f}",
                 ])  # fmt: skip
                 plot_data.append((config.name, dtype_name, impl, seconds))
                 predict_rows.append([
                     config.name, dtype_name, impl, f"{rates[impl]:,.0f}",
                     f"{rates[impl] / rates['sklearn']:.2f}",
                 ])  # fmt: skip
-        fit_rows.append([f"numpy {dtype_name} matmul peak", "", "", "", "", "",
-                         f"{peak:.1f}", "100 %"])  # fmt: skip
+        fit_rows.append([f"numpy {dtype_name} matmul peak (median)", "", "", "",
+                         "", "", f"{median(all_peaks):.1f}", "100 %"])  # fmt: skip
     if worker is not None:
         worker.shutdown()
     scratch_folder.cleanup()
@@ -435,7 +439,8 @@ def run(args):
     print("## Fit\n")
     print(markdown_table(
         ["configuration", "dtype", "implementation", "fit s", "x MLPClassifier",
-         "test acc %", "GFLOP/s", "of matmul peak"], fit_rows))  # fmt: skip
+         "test acc %", "GFLOP/s", "of the matmul peak beside it"],
+        fit_rows))  # fmt: skip
     print("\n## predict_proba throughput\n")
     print(markdown_table(
         ["model", "dtype", "implementation", "samples/s", "x MLPClassifier"],

@@ -1,7 +1,5 @@
 """``scratchnet export MODEL OUT.onnx``: the model as an ONNX graph."""
 
-import contextlib
-import io
 import os
 import sys
 import warnings
@@ -9,9 +7,10 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
+from test_cli import run
 
 from sklearn_scratchnet import ScratchMLPClassifier, persistence
-from sklearn_scratchnet.cli import build_parser, main, scale_pixels
+from sklearn_scratchnet.cli import build_parser, scale_pixels
 from sklearn_scratchnet.datasets import load_mnist_sample
 
 try:
@@ -23,14 +22,6 @@ except ImportError as exc:  # pragma: no cover - CI installs the test extra
         f'scratchnet export needs the onnx extra ({exc}): pip install -e ".[test]"',
         allow_module_level=True,
     )
-
-
-def run(*argv):
-    """Run the command in this process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(arg) for arg in argv])
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")
