@@ -29,14 +29,13 @@ False or "columns"), ``nocl`` (labels replaced by class indices) and
 """
 
 import numbers
-import os
-import uuid
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_scratchnet._classifier import ScratchMLPClassifier
+from sklearn_scratchnet.persistence import write_atomically
 
 __all__ = ["to_onnx", "save_onnx"]
 
@@ -365,14 +364,8 @@ def save_onnx(model, path, X_sample=None, **kwargs):
             f"{path} is a folder; give the path of the .onnx file to write."
         )
     onnx_model = to_onnx(model, X_sample, **kwargs)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with open(temporary, "xb") as file:
-            file.write(onnx_model.SerializeToString())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    content = onnx_model.SerializeToString()
+    write_atomically(path, lambda temporary: Path(temporary).write_bytes(content))
     return onnx_model
 
 

@@ -63,6 +63,29 @@ def dump(model, path, *, format=None):
         def write(file):
             joblib.dump(model, file)
 
+    return write_atomically(path, write)
+
+
+def write_atomically(path, write):
+    """Write a file through a temporary file renamed into place.
+
+    Readers see the old file or the new one, never a part of the new one; if
+    ``write`` fails, or the program is interrupted, the old file stays as it was
+    and the temporary file is removed.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write. Its folder must exist.
+    write : callable
+        ``write(temporary_path)`` writes the whole content to the path it gets.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The file written.
+    """
+    path = Path(path)
     # The temporary file lives in the target's folder, so the rename cannot cross
     # file systems and is atomic.
     handle, temporary = tempfile.mkstemp(
@@ -188,4 +211,11 @@ def _import_skops():
     return skops.io
 
 
-__all__ = ["FORMATS", "TRUSTED_TYPES", "dump", "is_skops_file", "load"]
+__all__ = [
+    "FORMATS",
+    "TRUSTED_TYPES",
+    "dump",
+    "is_skops_file",
+    "load",
+    "write_atomically",
+]
