@@ -45,7 +45,21 @@ class GradientDescent:
 
 
 class Adam:
-    """Adam (Kingma & Ba, 2015) with bias-corrected moment estimates.
+    r"""Adam (Kingma & Ba, 2015) with bias-corrected moment estimates.
+
+    The same update as scikit-learn's MLPClassifier(solver="adam"):
+
+    .. math::
+
+        m \leftarrow \beta_1 m + (1 - \beta_1) g, \qquad
+        v \leftarrow \beta_2 v + (1 - \beta_2) g^2, \qquad
+        W \leftarrow W - \alpha \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
+            \frac{m}{\sqrt{v} + \epsilon}
+
+    The moments are kept as exponentially weighted sums,
+    ``M = sum_i beta_1^(t-i) g_i = m / (1 - beta_1)`` and ``V = v / (1 - beta_2)``
+    (see :meth:`update`), which takes two passes fewer over each weight array per
+    step than updating the averages themselves.
 
     Parameters
     ----------
@@ -65,35 +79,64 @@ class Adam:
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
-        self.first_moments = [np.zeros_like(p) for p in params]
-        self.second_moments = [np.zeros_like(p) for p in params]
+        self.first_moment_sums = [np.zeros_like(p) for p in params]
+        self.second_moment_sums = [np.zeros_like(p) for p in params]
+
+    @property
+    def first_moments(self):
+        """The first moment estimates ``m``, one array per parameter."""
+        return [(1 - self.beta_1) * M for M in self.first_moment_sums]
+
+    @property
+    def second_moments(self):
+        """The second moment estimates ``v``, one array per parameter."""
+        return [(1 - self.beta_2) * V for V in self.second_moment_sums]
 
     def update(self, params, grads):
-        """Apply one step to ``params`` in place."""
+        """Apply one step to ``params`` in place.
+
+        With ``m = (1 - beta_1) M`` and ``v = (1 - beta_2) V`` the step
+        ``step_t m / (sqrt(v) + epsilon)`` equals
+        ``step_t (1 - beta_1) / sqrt(1 - beta_2) * M / (sqrt(V) + epsilon')``,
+        with ``epsilon' = epsilon / sqrt(1 - beta_2)``: the sums take one pass
+        each fewer to update than the averages, and the constant factors are folded
+        into the scalar step.
+        """
         self.t += 1
+        root = math.sqrt(1 - self.beta_2)
         step = (
             self.learning_rate
             * math.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
+            * (1 - self.beta_1)
+            / root
         )
-        for param, grad, m, v in zip(
-            params, grads, self.first_moments, self.second_moments, strict=True
-        ):
-            # m <- beta_1 m + (1 - beta_1) g;  v <- beta_2 v + (1 - beta_2) g^2;
-            # W <- W - step m / (sqrt(v) + epsilon). Written with one scratch array
-            # and in-place operations: for large layers the step is memory-bound.
-            scratch = np.multiply(grad, 1 - self.beta_1)
-            m *= self.beta_1
-            m += scratch
-            np.multiply(grad, grad, out=scratch)
-            scratch *= 1 - self.beta_2
-            v *= self.beta_2
-            v += scratch
-            np.sqrt(v, out=scratch)
-            scratch += self.epsilon
-            np.divide(m, scratch, out=scratch)
+        epsilon = self.epsilon / root
+        for param, grad, M, V in zip(
+            params, grads, self.first_moment_sums, self.second_moment_sums,
+            strict=True,
+        ):  # fmt: skip
+            # M <- beta_1 M + g;  V <- beta_2 V + g^2;
+            # W <- W - step M / (sqrt(V) + epsilon'). In place, with one scratch
+            # array: for large layers the update is memory-bound.
+            M *= self.beta_1
+            M += grad
+            scratch = np.multiply(grad, grad)
+            V *= self.beta_2
+            V += scratch
+            np.sqrt(V, out=scratch)
+            scratch += epsilon
+            np.divide(M, scratch, out=scratch)
             scratch *= step
             param -= scratch
+
+    def __setstate__(self, state):
+        # Models saved by version 0.2 and earlier kept the averages m and v.
+        if "first_moments" in state:
+            m, v = state.pop("first_moments"), state.pop("second_moments")
+            state["first_moment_sums"] = [a / (1 - state["beta_1"]) for a in m]
+            state["second_moment_sums"] = [a / (1 - state["beta_2"]) for a in v]
+        self.__dict__.update(state)
 
 
 OPTIMIZERS = {"sgd": GradientDescent, "adam": Adam}
