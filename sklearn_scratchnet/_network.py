@@ -62,8 +62,11 @@ def logistic(Z, out=None):
 
 
 def relu_derivative(Z1, A1):
-    """ReLU'(Z1): 1 where the unit was active, 0 elsewhere."""
-    return (Z1 > 0).astype(Z1.dtype)
+    """ReLU'(Z1): 1 where the unit was active, 0 elsewhere.
+
+    As booleans, which multiply as 1 and 0 without a floating-point copy.
+    """
+    return Z1 > 0
 
 
 def tanh_derivative(Z1, A1):
