@@ -287,10 +287,9 @@ def timed_fit(model, X, y):
         return time.perf_counter() - start
 
 
-def predict_rate(model, X, repeats):
-    return predict_rates({"model": partial(model.predict_proba, X)}, X, repeats)[
-        "model"
-    ]
+def predict_rate(model, X, rounds):
+    rates = predict_rates({"model": partial(model.predict_proba, X)}, X, rounds)
+    return rates["model"]
 
 
 def predict_rates(calls, X, rounds):
