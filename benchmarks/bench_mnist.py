@@ -352,6 +352,51 @@ def markdown_table(header, rows):
     return "\n".join(lines)
 
 
+class Trials:
+    """One configuration's measurements in one dtype, gathered over the repeats."""
+
+    def __init__(self, impls):
+        self.times = {impl: [] for impl in impls}
+        # Each fit's rate as a share of the matmul peak measured around it.
+        self.shares_of_peak = {impl: [] for impl in impls}
+        self.peaks = []
+        self.floors = {"products": [], "with update": []}
+        self.models, self.accuracy, self.rates = {}, {}, {}
+
+
+def run_repeat(config, repeat, trials, X, y, impls, worker, files):
+    """One repeat of one configuration: its floors, then each implementation's fit."""
+    # The floors are measured in every repeat too, beside the fits.
+    trials.floors["products"].append(products_only_seconds(config, X, 1))
+    if config.solver == "adam":
+        trials.floors["with update"].append(
+            products_only_seconds(config, X, 1, with_update=True)
+        )
+    flops = config.flops_per_epoch(*X.shape) * config.epochs
+    # Each fit's rate is compared with the matmul peak measured just before and
+    # just after it, so that a slow spell of the machine hits both.
+    peak_before = matmul_gflops(X.dtype)
+    for impl in impls:
+        if impl == "torch":
+            seconds, trials.accuracy[impl], trials.rates[impl] = worker.submit(
+                _torch_trial, config, repeat, files
+            ).result()
+        else:
+            trials.models[impl] = make_model(impl, config, repeat, X.shape[0])
+            seconds = timed_fit(trials.models[impl], X, y)
+        peak_after = matmul_gflops(X.dtype)
+        trials.peaks += [peak_before, peak_after]
+        beside = (peak_before + peak_after) / 2
+        trials.shares_of_peak[impl].append(flops / seconds / 1e9 / beside)
+        peak_before = peak_after
+        trials.times[impl].append(seconds)
+        print(
+            f"{config.name}, {X.dtype}, {impl}: {seconds:.2f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def run(args):
     folder = args.data or os.environ.get("SCRATCHNET_DATA") or "../shared/mnist"
     X_train, X_test, y_train, y_test = load_idx_folder(folder)
@@ -391,42 +436,22 @@ def run(args):
         impls_here = [
             impl for impl in impls if impl != "torch" or dtype_name in args.torch_dtypes
         ]
+        trials = {config.name: Trials(impls_here) for config in configs}
+        # Repeats are the outer loop: each configuration's repeats are spread over
+        # the whole run instead of back to back, so that one slow spell of a shared
+        # machine (they last seconds to minutes) cannot take all of them.
+        for repeat in range(repeats):
+            for config in configs:
+                run_repeat(
+                    config, repeat, trials[config.name], X_tr, y_train, impls_here,
+                    worker, files,
+                )  # fmt: skip
         for config in configs:
-            times = {impl: [] for impl in impls_here}
-            # Each fit's rate is compared with the matmul peak measured just before
-            # and just after it, so that a slow spell of the machine hits both.
-            shares_of_peak = {impl: [] for impl in impls_here}
-            accuracy, rates, models = {}, {}, {}
-            peaks = []
+            found = trials[config.name]
+            times, floors, models = found.times, found.floors, found.models
+            accuracy, rates = found.accuracy, found.rates
+            shares_of_peak, peaks = found.shares_of_peak, found.peaks
             flops = config.flops_per_epoch(*X_tr.shape) * config.epochs
-            floors = {"products": [], "with update": []}
-            for repeat in range(repeats):
-                # The floors are measured in every repeat too, beside the fits.
-                floors["products"].append(products_only_seconds(config, X_tr, 1))
-                if config.solver == "adam":
-                    floors["with update"].append(
-                        products_only_seconds(config, X_tr, 1, with_update=True)
-                    )
-                peak_before = matmul_gflops(dtype)
-                for impl in impls_here:
-                    if impl == "torch":
-                        seconds, accuracy[impl], rates[impl] = worker.submit(
-                            _torch_trial, config, repeat, files
-                        ).result()
-                    else:
-                        models[impl] = make_model(impl, config, repeat, X_tr.shape[0])
-                        seconds = timed_fit(models[impl], X_tr, y_train)
-                    peak_after = matmul_gflops(dtype)
-                    peaks += [peak_before, peak_after]
-                    beside = (peak_before + peak_after) / 2
-                    shares_of_peak[impl].append(flops / seconds / 1e9 / beside)
-                    peak_before = peak_after
-                    times[impl].append(seconds)
-                    print(
-                        f"{config.name}, {dtype_name}, {impl}: {seconds:.2f} s",
-                        file=sys.stderr,
-                        flush=True,
-                    )
             calls = {
                 impl: partial(model.predict_proba, X_te)
                 for impl, model in models.items()
@@ -532,7 +557,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", help="folder with the four MNIST IDX files")
     parser.add_argument("--quick", action="store_true", help="reduced run")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument(
         "--dtypes", nargs="+", default=["float32", "float64"],
         choices=["float32", "float64"],
