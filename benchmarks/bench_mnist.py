@@ -419,7 +419,7 @@ def run(args):
     )
 
     fit_rows, predict_rows, memory_rows, plot_data = [], [], [], []
-    floor_rows = []
+    floor_rows, repeat_rows = [], []
     worker = torch_worker() if "torch" in impls else None
     scratch_folder = tempfile.TemporaryDirectory()
     for dtype_name in args.dtypes:
@@ -465,6 +465,19 @@ def run(args):
             reference = median(times["sklearn"])
             products = median(floors["products"])
             with_update = median(floors["with update"] or [np.nan])
+
+            def each(values, form):
+                return " / ".join(form.format(value) for value in values)
+
+            for impl in impls_here:
+                repeat_rows.append([
+                    config.name, dtype_name, impl, each(times[impl], "{:.2f}"),
+                    each([100 * v for v in shares_of_peak[impl]], "{:.0f} %"),
+                ])  # fmt: skip
+            repeat_rows.append([
+                config.name, dtype_name, "products alone",
+                each(floors["products"], "{:.2f}"), "",
+            ])  # fmt: skip
             floor_rows.append([
                 config.name, dtype_name, f"{median(times['scratch']):.2f}",
                 f"{products:.2f}", f"{median(times['scratch']) / reference:.2f}",
@@ -519,6 +532,11 @@ def run(args):
          "products and Adam update alone x MLPClassifier",
          "predict x MLPClassifier", "products alone, predict x MLPClassifier"],
         floor_rows))  # fmt: skip
+    print("\n## Each repeat, in the order run\n")
+    print(markdown_table(
+        ["configuration", "dtype", "implementation", "fit s",
+         "of the matmul peak around each fit"],
+        repeat_rows))  # fmt: skip
     if memory_rows:
         print("\n## Peak memory of fit (growth of peak RSS over the loaded data)\n")
         print(markdown_table(
