@@ -346,6 +346,11 @@ def peak_fit_memory(impl, config_index, quick, X, y):
 # ----------------------------------------------------------------- report
 
 
+def each(values, form):
+    """The repeats' values, formatted and joined in the order run."""
+    return " / ".join(form.format(value) for value in values)
+
+
 def markdown_table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
@@ -378,7 +383,8 @@ def run_repeat(config, repeat, trials, train, test, impls, worker, files):
         )
     flops = config.flops_per_epoch(*X.shape) * config.epochs
     # Each fit's rate is compared with the matmul peak measured just before and
-    # just after it, so that a slow spell of the machine hits both.
+    # just after it, so that a change in the machine's speed between fits moves
+    # both sides of the ratio.
     peak_before = matmul_gflops(X.dtype)
     for impl in impls:
         if impl == "torch":
@@ -469,10 +475,6 @@ def run(args):
             reference = median(times["sklearn"])
             products = median(floors["products"])
             with_update = median(floors["with update"] or [np.nan])
-
-            def each(values, form):
-                return " / ".join(form.format(value) for value in values)
-
             for impl in impls_here:
                 repeat_rows.append([
                     config.name, dtype_name, impl, each(times[impl], "{:.2f}"),
