@@ -6,12 +6,14 @@ import re
 import signal
 import subprocess
 import sys
+import urllib.error
 import warnings
 from pathlib import Path
 
 import joblib
 import numpy as np
 import pytest
+import sklearn.datasets
 from PIL import Image
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import confusion_matrix
@@ -202,6 +204,11 @@ def test_train_and_evaluate_on_a_folder_in_mnist_layout(tmp_path, rows, figures)
 
 
 def test_data_mnist_offline_says_where_to_put_the_files(tmp_path, monkeypatch):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    # The outage is simulated: the test must neither need nor use the network.
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", offline)
     monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))
     code, _, err = run("train", "--data", "mnist", "--out", tmp_path / "m.skops")
     assert code == 3
