@@ -29,7 +29,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sklearn_scratchnet import _network
+from sklearn_scratchnet import _network, _unit_split
 from sklearn_scratchnet._callbacks import CallbackSupportMixin
 from sklearn_scratchnet._interrupt import deferred_keyboard_interrupt
 from sklearn_scratchnet._optimizers import OPTIMIZERS
@@ -679,9 +679,12 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _run_pass(
         self, params, optimizer, X, y_index, sample_weight, rng, batch_size,
-        interrupt, best_loss,
+        split_steps, interrupt, best_loss,
     ):  # fmt: skip
         """One pass over the data: a gradient step per mini-batch.
+
+        With ``split_steps.n_threads > 1`` the steps split the hidden units over
+        threads (see ``_unit_split``); otherwise BLAS spreads each product.
 
         Returns the pass's loss summed over samples (weighted), the number of
         steps taken and the number of mini-batches; fewer steps than batches
@@ -692,24 +695,30 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         order = rng.permutation(n_samples) if shuffled else None
         batches = range(0, n_samples, batch_size)
         weighted_loss = 0.0
-        for step, start in enumerate(batches, start=1):
-            batch = slice(start, start + batch_size)
-            if order is not None:
-                batch = order[batch]
-            batch_weight = sample_weight[batch]
-            interrupt.in_step = True
-            batch_loss, grads = _network.loss_and_gradients(
-                X[batch], y_index[batch], params, self.activation, batch_weight,
-                self.l2,
-            )  # fmt: skip
-            optimizer.update(params, grads)
-            interrupt.in_step = False
-            if not np.isfinite(batch_loss):  # stop at the first bad mini-batch
-                _raise_if_diverged(batch_loss, (), self.n_iter_ + 1, best_loss)
-            weighted_loss += batch_loss * float(batch_weight.sum())
-            if interrupt.requested and step < len(batches):
-                _raise_if_diverged(0.0, params, self.n_iter_ + 1, best_loss)
-                return weighted_loss, step, len(batches)
+        with split_steps.one_blas_thread():
+            for step, start in enumerate(batches, start=1):
+                batch = slice(start, start + batch_size)
+                if order is not None:
+                    batch = order[batch]
+                batch_weight = sample_weight[batch]
+                interrupt.in_step = True
+                if split_steps.n_threads > 1:
+                    batch_loss = split_steps.step(
+                        X[batch], y_index[batch], batch_weight, optimizer
+                    )
+                else:
+                    batch_loss, grads = _network.loss_and_gradients(
+                        X[batch], y_index[batch], params, self.activation,
+                        batch_weight, self.l2,
+                    )  # fmt: skip
+                    optimizer.update(params, grads)
+                interrupt.in_step = False
+                if not np.isfinite(batch_loss):  # stop at the first bad mini-batch
+                    _raise_if_diverged(batch_loss, (), self.n_iter_ + 1, best_loss)
+                weighted_loss += batch_loss * float(batch_weight.sum())
+                if interrupt.requested and step < len(batches):
+                    _raise_if_diverged(0.0, params, self.n_iter_ + 1, best_loss)
+                    return weighted_loss, step, len(batches)
         return weighted_loss, len(batches), len(batches)
 
     def _run_epochs(
@@ -720,6 +729,12 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         n_samples = X.shape[0]
         batch_size = min(self.batch_size or n_samples, n_samples)
         n_epochs = 1 if incremental else self.max_iter
+        split_steps = _unit_split.UnitSplitSteps(
+            params,
+            _unit_split.threads_for(X, params[0].shape[0], batch_size),
+            self.activation,
+            self.l2,
+        )
         best_params = None
         no_improvement = 0
         converged = incremental
@@ -753,7 +768,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                     epoch_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
                     weighted_loss, steps, n_steps = self._run_pass(
                         params, optimizer, X, y_index, sample_weight, rng,
-                        batch_size, interrupt, best_loss,
+                        batch_size, split_steps, interrupt, best_loss,
                     )  # fmt: skip
                     if steps < n_steps:  # Ctrl-C in the middle of the pass
                         self.t_ += min(steps * batch_size, n_samples)

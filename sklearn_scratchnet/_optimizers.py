@@ -1,9 +1,14 @@
 """Update rules: the note's gradient descent (with optional momentum) and Adam.
 
-Each optimizer is a small object with one method, ``update(params, grads)``, that
-changes the parameter arrays in place (so their dtype, float32 or float64, never
-changes) and keeps whatever state it needs between calls, which is what lets
+Each optimizer is a small object whose method ``update(params, grads)`` changes
+the parameter arrays in place (so their dtype, float32 or float64, never changes)
+and keeps whatever state it needs between calls, which is what lets
 ``partial_fit`` continue where the previous call stopped.
+
+``update`` is ``start_step()`` followed by ``update_rows(i, params[i], grads[i])``
+for every parameter. The two are public so that threads can update different rows
+of a parameter in the same step (see ``_unit_split``): every rule here is
+element-wise, so the rows come out the same whichever thread updates them.
 """
 
 import math
@@ -35,13 +40,23 @@ class GradientDescent:
 
     def update(self, params, grads):
         """Apply one step to ``params`` in place."""
-        for param, grad, velocity in zip(params, grads, self.velocities, strict=True):
-            if self.momentum:
-                velocity *= self.momentum
-                velocity -= self.learning_rate * grad
-                param += velocity
-            else:
-                param -= self.learning_rate * grad  # W = W - alpha dW
+        self.start_step()
+        for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
+            self.update_rows(index, param, grad)
+
+    def start_step(self):
+        """Begin a step; plain gradient descent keeps no count of them."""
+
+    def update_rows(self, index, param, grad, rows=slice(None)):
+        """Update ``param[rows]``, the parameter number ``index``, in place."""
+        param, grad = param[rows], grad[rows]
+        if self.momentum:
+            velocity = self.velocities[index][rows]
+            velocity *= self.momentum
+            velocity -= self.learning_rate * grad
+            param += velocity
+        else:
+            param -= self.learning_rate * grad  # W = W - alpha dW
 
 
 class Adam:
@@ -102,7 +117,16 @@ class Adam:
         each fewer to update than the averages, and the constant factors are folded
         into the scalar step.
         """
+        self.start_step()
+        for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
+            self.update_rows(index, param, grad)
+
+    def start_step(self):
+        """Count a new step ``t``."""
         self.t += 1
+
+    def _step_size(self):
+        """Step t's scalar factor and the folded epsilon' (see :meth:`update`)."""
         root = math.sqrt(1 - self.beta_2)
         step = (
             self.learning_rate
@@ -111,24 +135,27 @@ class Adam:
             * (1 - self.beta_1)
             / root
         )
-        epsilon = self.epsilon / root
-        for param, grad, M, V in zip(
-            params, grads, self.first_moment_sums, self.second_moment_sums,
-            strict=True,
-        ):  # fmt: skip
-            # M <- beta_1 M + g;  V <- beta_2 V + g^2;
-            # W <- W - step M / (sqrt(V) + epsilon'). In place, with one scratch
-            # array: for large layers the update is memory-bound.
-            M *= self.beta_1
-            M += grad
-            scratch = np.multiply(grad, grad)
-            V *= self.beta_2
-            V += scratch
-            np.sqrt(V, out=scratch)
-            scratch += epsilon
-            np.divide(M, scratch, out=scratch)
-            scratch *= step
-            param -= scratch
+        return step, self.epsilon / root
+
+    def update_rows(self, index, param, grad, rows=slice(None)):
+        """Update ``param[rows]``, the parameter number ``index``, in place."""
+        step, epsilon = self._step_size()
+        param, grad = param[rows], grad[rows]
+        M = self.first_moment_sums[index][rows]
+        V = self.second_moment_sums[index][rows]
+        # M <- beta_1 M + g;  V <- beta_2 V + g^2;
+        # W <- W - step M / (sqrt(V) + epsilon'). In place, with one scratch
+        # array: for large layers the update is memory-bound.
+        M *= self.beta_1
+        M += grad
+        scratch = np.multiply(grad, grad)
+        V *= self.beta_2
+        V += scratch
+        np.sqrt(V, out=scratch)
+        scratch += epsilon
+        np.divide(M, scratch, out=scratch)
+        scratch *= step
+        param -= scratch
 
     def __setstate__(self, state):
         # Models saved by version 0.2 and earlier kept the averages m and v.

@@ -8,7 +8,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer
 
 from sklearn_scratchnet import ScratchMLPClassifier
-from sklearn_scratchnet._optimizers import Adam
+from sklearn_scratchnet._optimizers import Adam, GradientDescent
 
 
 def _random_params_and_grads(seed, n_steps):
@@ -86,3 +86,23 @@ def test_adam_state_saved_by_version_0_2_continues_the_same():
         loaded.update(loaded_params, step_grads)
     for mine, reference in zip(loaded_params, params, strict=True):
         np.testing.assert_allclose(mine, reference, rtol=1e-12)
+
+
+@pytest.mark.parametrize("make", [
+    lambda params: Adam(params, 0.01),
+    lambda params: GradientDescent(params, 0.1, momentum=0.9),
+])  # fmt: skip
+def test_updating_rows_in_parts_equals_the_whole_update(make):
+    rng = np.random.RandomState(0)
+    whole = [rng.normal(size=(7, 5)), rng.normal(size=7)]
+    parts = [array.copy() for array in whole]
+    whole_optimizer, parts_optimizer = make(whole), make(parts)
+    for _ in range(3):
+        grads = [rng.normal(size=array.shape) for array in whole]
+        whole_optimizer.update(whole, grads)
+        parts_optimizer.start_step()
+        for rows in (slice(0, 3), slice(3, 7)):
+            for index, (param, grad) in enumerate(zip(parts, grads, strict=True)):
+                parts_optimizer.update_rows(index, param, grad, rows)
+    for ours, expected in zip(parts, whole, strict=True):
+        np.testing.assert_array_equal(ours, expected)

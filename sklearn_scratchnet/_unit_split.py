@@ -1,0 +1,237 @@
+"""Mini-batch steps with the hidden units split over threads.
+
+A gradient step on a mini-batch is a handful of matrix products and a dozen
+element-wise passes over the weights (the optimizer's update). Left to BLAS, the
+products use every core but the element-wise passes run on one, and BLAS's own
+threads synchronise several times inside every product.
+
+Each hidden unit's share of a step depends only on its own weights: its row of
+``Z1 = W1 . A0 + b1`` and ``A1``, its row of ``dZ1``, ``dW1`` and ``db1`` and the
+update of its rows of ``W1`` and ``b1``. :class:`UnitSplitSteps` therefore gives
+each thread a range of hidden units and lets it do all of that work for them,
+with BLAS on one thread. The threads meet twice per step: once the hidden layer
+is complete (the output layer needs all of it), and once the hidden units are
+updated. The output layer (ten rows) is computed between the two meetings by the
+calling thread.
+
+The split depends only on the number of hidden units and of threads, so a fit
+with a given ``random_state`` is reproducible. Across different numbers of
+threads the results differ in the last bits, as BLAS's own do: how many rows a
+product has decides which of BLAS's kernels computes it.
+"""
+
+import itertools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
+
+import numpy as np
+from scipy import sparse
+from threadpoolctl import ThreadpoolController
+
+from sklearn_scratchnet import _network
+
+#: The fewest hidden units per thread: with fewer, the products are too small for
+#: the split to pay for the threads' meetings (at h=100 on two cores, a step
+#: takes 45 % longer split than left to BLAS; at h=512, 6 % less).
+MIN_UNITS_PER_THREAD = 128
+
+#: The calling thread's extra share of the units, as a fraction of them. The other
+#: threads sleep between steps and start each part of a step a wake-up later
+#: (tens of microseconds); with a slightly smaller share they finish with the
+#: calling thread, rather than keep it waiting for another wake-up.
+EXTRA_SHARE_OF_CALLING_THREAD = 1 / 64
+
+_blas = None
+_executor = None
+_executor_lock = threading.Lock()
+
+
+def available_threads():
+    """The number of threads NumPy's BLAS may use here and now.
+
+    This follows ``threadpoolctl.threadpool_limits`` and the ``*_NUM_THREADS``
+    environment variables, so joblib and Dask workers, whose BLAS is limited to
+    their share of the cores, do not split their steps over more threads.
+
+    Returns
+    -------
+    n_threads : int
+        At least 1.
+    """
+    counts = [library.num_threads for library in _blas_controller().lib_controllers]
+    return max(1, min([*counts, os.cpu_count() or 1]))
+
+
+def _blas_controller():
+    """NumPy's BLAS libraries, looked up once (a lookup takes milliseconds)."""
+    global _blas
+    if _blas is None:
+        _blas = ThreadpoolController().select(user_api="blas")
+    return _blas
+
+
+def threads_for(X, hidden_size, batch_rows):
+    """How many threads should share the steps of a fit on ``X``.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix
+        The training data.
+    hidden_size : int
+        The number of hidden units h.
+    batch_rows : int
+        Rows per mini-batch.
+
+    Returns
+    -------
+    n_threads : int
+        1 where the steps are better left to BLAS: sparse input, batches of
+        more than ``_network.BLOCK_ROWS`` rows (computed in blocks), too few
+        hidden units per thread, or a single thread available.
+    """
+    if sparse.issparse(X) or batch_rows > _network.BLOCK_ROWS:
+        return 1
+    return max(1, min(available_threads(), hidden_size // MIN_UNITS_PER_THREAD))
+
+
+def _shared_executor(n_workers):
+    """A pool of at least ``n_workers`` threads, shared by the whole process."""
+    global _executor
+    with _executor_lock:
+        if _executor is None or _executor._max_workers < n_workers:
+            _executor = ThreadPoolExecutor(
+                max_workers=n_workers, thread_name_prefix="scratchnet-step"
+            )
+        return _executor
+
+
+def _forget_executor_in_child():
+    # A forked child inherits the pool object but not its threads.
+    global _executor, _executor_lock
+    _executor = None
+    _executor_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_executor_in_child)
+
+
+def _row_ranges(hidden_size, n_threads):
+    """The units of each thread: the calling thread's first, the rest even."""
+    if n_threads == 1:
+        return [slice(0, hidden_size)]
+    first = hidden_size // n_threads
+    first += int(hidden_size * EXTRA_SHARE_OF_CALLING_THREAD)
+    rest = hidden_size - first
+    bounds = [0] + [first + rest * k // (n_threads - 1) for k in range(n_threads)]
+    return [slice(start, stop) for start, stop in itertools.pairwise(bounds)]
+
+
+class UnitSplitSteps:
+    """Gradient steps of one fit, the hidden units split over threads.
+
+    Parameters
+    ----------
+    params : tuple of ndarray
+        ``(W1, b1, W2, b2)``, updated in place by :meth:`step`.
+    n_threads : int
+        Threads to use, the calling thread included.
+    activation : {"relu", "tanh", "logistic"}
+        The hidden activation g.
+    l2 : float
+        L2 penalty strength.
+    """
+
+    def __init__(self, params, n_threads, activation, l2):
+        self.params = params
+        self.activation = activation
+        self.l2 = l2
+        self.hidden_size = params[0].shape[0]
+        self.n_threads = max(1, min(n_threads, self.hidden_size))
+        self.row_ranges = _row_ranges(self.hidden_size, self.n_threads)
+        self._A1 = self._dW1 = self._db1 = None  # allocated by the first step
+        if self.n_threads > 1:
+            self._executor = _shared_executor(self.n_threads - 1)
+
+    @contextmanager
+    def one_blas_thread(self):
+        """Run the products inside on one BLAS thread: the units are the split."""
+        if self.n_threads == 1:
+            yield
+            return
+        with _blas_controller().limit(limits=1):
+            yield
+
+    def step(self, X, y, sample_weight, optimizer):
+        """One gradient step on the batch ``X``: forward, backward and update.
+
+        Parameters
+        ----------
+        X : ndarray of shape (m, n_features)
+            The dense batch, at most ``_network.BLOCK_ROWS`` rows.
+        y : ndarray of shape (m,)
+            Class indices.
+        sample_weight : ndarray of shape (m,) or None
+            Non-negative weights with a positive sum.
+        optimizer : GradientDescent or Adam
+            Updates the parameters, row range by row range.
+
+        Returns
+        -------
+        loss : float
+            The batch's loss before the step, as :func:`_network.loss`.
+        """
+        W1, b1, W2, b2 = self.params
+        A1 = self._buffers(X.shape[0])
+
+        self._in_parallel(_network.hidden_layer_rows, X, W1, b1, self.activation, A1)
+        Z2 = W2 @ A1  # Z2 = W2 . A1 + b2
+        Z2 += b2[:, np.newaxis]
+        batch_loss = _network.loss(Z2, y, self.params, sample_weight, self.l2)
+        shares, weight_sum = _network._sample_shares(
+            X.shape[0], sample_weight, W1.dtype
+        )
+        dZ2, dW2, db2 = _network.output_gradients(A1, _network.softmax(Z2), y, shares)
+        if self.l2:
+            dW2 += (self.l2 / weight_sum) * W2
+
+        optimizer.start_step()
+        self._in_parallel(self._update_hidden_rows, X, dZ2, A1, optimizer, weight_sum)
+        optimizer.update_rows(2, W2, dW2)
+        optimizer.update_rows(3, b2, db2)
+        return batch_loss
+
+    def _update_hidden_rows(self, X, dZ2, A1, optimizer, weight_sum, rows):
+        """Backward pass and update for the hidden units ``rows``."""
+        W1, b1, W2, _ = self.params
+        dW1, db1 = self._dW1, self._db1
+        _network.hidden_gradients_rows(X, dZ2, W2, A1, self.activation, dW1, db1, rows)
+        if self.l2:
+            dW1[rows] += (self.l2 / weight_sum) * W1[rows]
+        optimizer.update_rows(0, W1, dW1, rows)
+        optimizer.update_rows(1, b1, db1, rows)
+
+    def _buffers(self, m):
+        """Make the arrays reused from step to step; return the (h, m) one for A1."""
+        W1, b1 = self.params[:2]
+        if self._dW1 is None:
+            self._dW1, self._db1 = np.empty_like(W1), np.empty_like(b1)
+        if self._A1 is None or self._A1.shape[1] != m:
+            self._A1 = np.empty((self.hidden_size, m), dtype=W1.dtype)
+        return self._A1
+
+    def _in_parallel(self, function, *args):
+        """``function(*args, rows)`` for every row range, each on its own thread."""
+        ranges = self.row_ranges
+        if self.n_threads == 1:
+            function(*args, ranges[0])
+            return
+        others = [self._executor.submit(function, *args, rows) for rows in ranges[1:]]
+        try:
+            function(*args, ranges[0])
+        finally:
+            wait(others)  # never go on while another thread still writes
+        for other in others:
+            other.result()
