@@ -18,7 +18,7 @@ CONFIGURATIONS = {
     # Wide enough for the steps to split the hidden units over two threads or
     # more, wherever BLAS may use them (see _unit_split).
     "wide-split-steps": (
-        ScratchMLPClassifier(hidden_size=256, solver="adam", batch_size=32),
+        ScratchMLPClassifier(hidden_size=512, solver="adam", batch_size=32),
         {},
     ),
     "early-stopping": (
