@@ -303,6 +303,14 @@ def backward(
     return dW1, db1, dW2, db2
 
 
+def output_error(A2, y, shares):
+    """``dZ2 = A2 - Y``, with the note's ``1/m`` (each sample's share) folded in.
+
+    Folded in once here, so that every product with dZ2 already carries it.
+    """
+    return (A2 - one_hot(y, A2.shape[0], A2.dtype)) * shares
+
+
 def output_gradients(A1, A2, y, shares):
     """The output layer's part of the backward pass.
 
@@ -322,9 +330,7 @@ def output_gradients(A1, A2, y, shares):
     dZ2, dW2, db2 : ndarray
         Shapes (n_classes, m), (n_classes, h), (n_classes,).
     """
-    # dZ2 = A2 - Y, with the note's 1/m (each sample's share) folded in once here,
-    # so that every product after it already carries it.
-    dZ2 = (A2 - one_hot(y, A2.shape[0], A2.dtype)) * shares
+    dZ2 = output_error(A2, y, shares)
     dW2 = dZ2 @ A1.T  # dW2 = 1/m dZ2 . A1^T
     db2 = dZ2.sum(axis=1)  # db2 = 1/m sum(dZ2)
     return dZ2, dW2, db2

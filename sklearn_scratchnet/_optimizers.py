@@ -5,10 +5,10 @@ the parameter arrays in place (so their dtype, float32 or float64, never changes
 and keeps whatever state it needs between calls, which is what lets
 ``partial_fit`` continue where the previous call stopped.
 
-``update`` is ``start_step()`` followed by ``update_rows(i, params[i], grads[i])``
-for every parameter. The two are public so that threads can update different rows
-of a parameter in the same step (see ``_unit_split``): every rule here is
-element-wise, so the rows come out the same whichever thread updates them.
+``update`` is ``start_step()`` followed by ``update_part(i, params[i], grads[i])``
+for every parameter. The two are public so that threads can update different
+parts of a parameter in the same step (see ``_unit_split``): every rule here is
+element-wise, so each part comes out the same whichever thread updates it.
 """
 
 import math
@@ -42,16 +42,16 @@ class GradientDescent:
         """Apply one step to ``params`` in place."""
         self.start_step()
         for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
-            self.update_rows(index, param, grad)
+            self.update_part(index, param, grad)
 
     def start_step(self):
         """Begin a step; plain gradient descent keeps no count of them."""
 
-    def update_rows(self, index, param, grad, rows=slice(None)):
-        """Update ``param[rows]``, the parameter number ``index``, in place."""
-        param, grad = param[rows], grad[rows]
+    def update_part(self, index, param, grad, part=slice(None)):
+        """Update ``param[part]``, the parameter number ``index``, in place."""
+        param, grad = param[part], grad[part]
         if self.momentum:
-            velocity = self.velocities[index][rows]
+            velocity = self.velocities[index][part]
             velocity *= self.momentum
             velocity -= self.learning_rate * grad
             param += velocity
@@ -119,7 +119,7 @@ class Adam:
         """
         self.start_step()
         for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
-            self.update_rows(index, param, grad)
+            self.update_part(index, param, grad)
 
     def start_step(self):
         """Count a new step ``t``."""
@@ -137,12 +137,12 @@ class Adam:
         )
         return step, self.epsilon / root
 
-    def update_rows(self, index, param, grad, rows=slice(None)):
-        """Update ``param[rows]``, the parameter number ``index``, in place."""
+    def update_part(self, index, param, grad, part=slice(None)):
+        """Update ``param[part]``, the parameter number ``index``, in place."""
         step, epsilon = self._step_size()
-        param, grad = param[rows], grad[rows]
-        M = self.first_moment_sums[index][rows]
-        V = self.second_moment_sums[index][rows]
+        param, grad = param[part], grad[part]
+        M = self.first_moment_sums[index][part]
+        V = self.second_moment_sums[index][part]
         # M <- beta_1 M + g;  V <- beta_2 V + g^2;
         # W <- W - step M / (sqrt(V) + epsilon'). In place, with one scratch
         # array: for large layers the update is memory-bound.

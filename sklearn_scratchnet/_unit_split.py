@@ -152,7 +152,7 @@ class UnitSplitSteps:
         self.hidden_size = params[0].shape[0]
         self.n_threads = max(1, min(n_threads, self.hidden_size))
         self.row_ranges = _row_ranges(self.hidden_size, self.n_threads)
-        self._A1 = self._dW1 = self._db1 = None  # allocated by the first step
+        self._A1 = self._dW1 = None  # allocated by the first step
         if self.n_threads > 1:
             self._executor = _shared_executor(self.n_threads - 1)
 
@@ -185,53 +185,82 @@ class UnitSplitSteps:
             The batch's loss before the step, as :func:`_network.loss`.
         """
         W1, b1, W2, b2 = self.params
-        A1 = self._buffers(X.shape[0])
+        m = X.shape[0]
+        A1, Z2_parts = self._buffers(m)
+        shares, weight_sum = _network._sample_shares(m, sample_weight, W1.dtype)
 
-        self._in_parallel(_network.hidden_layer_rows, X, W1, b1, self.activation, A1)
-        Z2 = W2 @ A1  # Z2 = W2 . A1 + b2
+        self._in_parallel(self._forward_rows, X, A1, Z2_parts)
+        Z2 = Z2_parts.sum(axis=0)  # Z2 = W2 . A1 + b2, summed over the ranges
         Z2 += b2[:, np.newaxis]
         batch_loss = _network.loss(Z2, y, self.params, sample_weight, self.l2)
-        shares, weight_sum = _network._sample_shares(
-            X.shape[0], sample_weight, W1.dtype
-        )
-        dZ2, dW2, db2 = _network.output_gradients(A1, _network.softmax(Z2), y, shares)
-        if self.l2:
-            dW2 += (self.l2 / weight_sum) * W2
+        dZ2 = _network.output_error(_network.softmax(Z2), y, shares)
 
         optimizer.start_step()
-        self._in_parallel(self._update_hidden_rows, X, dZ2, A1, optimizer, weight_sum)
-        optimizer.update_rows(2, W2, dW2)
-        optimizer.update_rows(3, b2, db2)
+        self._in_parallel(self._backward_rows, X, dZ2, A1, optimizer, weight_sum)
+        optimizer.update_part(3, b2, dZ2.sum(axis=1))  # db2 = 1/m sum(dZ2)
         return batch_loss
 
-    def _update_hidden_rows(self, X, dZ2, A1, optimizer, weight_sum, rows):
-        """Backward pass and update for the hidden units ``rows``."""
+    def _forward_rows(self, X, A1, Z2_parts, part, rows):
+        """The forward pass of the hidden units ``rows``, the range number ``part``.
+
+        Writes their rows of A1 and their share of ``W2 . A1`` into
+        ``Z2_parts[part]``.
+        """
         W1, b1, W2, _ = self.params
-        dW1, db1 = self._dW1, self._db1
+        _network.hidden_layer_rows(X, W1, b1, self.activation, A1, rows)
+        np.matmul(W2[:, rows], A1[rows], out=Z2_parts[part])
+
+    def _backward_rows(self, X, dZ2, A1, optimizer, weight_sum, part, rows):
+        """The backward pass and update of the hidden units ``rows``.
+
+        These units' columns of W2 are read and updated here only, so the ranges
+        need no lock between them.
+        """
+        W1, b1, W2, _ = self.params
+        dW1, db1, dW2 = self._dW1, self._db1, self._dW2_transposed.T
+        columns = (slice(None), rows)
+        # dW2 = 1/m dZ2 . A1^T, computed transposed: these units' columns of dW2
+        # are rows of its transpose, which BLAS writes in place.
+        np.matmul(A1[rows], dZ2.T, out=self._dW2_transposed[rows])
         _network.hidden_gradients_rows(X, dZ2, W2, A1, self.activation, dW1, db1, rows)
         if self.l2:
             dW1[rows] += (self.l2 / weight_sum) * W1[rows]
-        optimizer.update_rows(0, W1, dW1, rows)
-        optimizer.update_rows(1, b1, db1, rows)
+            dW2[columns] += (self.l2 / weight_sum) * W2[columns]
+        optimizer.update_part(0, W1, dW1, rows)
+        optimizer.update_part(1, b1, db1, rows)
+        optimizer.update_part(2, W2, dW2, columns)
 
     def _buffers(self, m):
-        """Make the arrays reused from step to step; return the (h, m) one for A1."""
-        W1, b1 = self.params[:2]
+        """The arrays reused from step to step; return those of m samples.
+
+        Returns
+        -------
+        A1 : ndarray of shape (h, m)
+        Z2_parts : ndarray of shape (n_threads, n_classes, m)
+            Each range's share of ``W2 . A1``.
+        """
+        W1, b1, W2, _ = self.params
         if self._dW1 is None:
             self._dW1, self._db1 = np.empty_like(W1), np.empty_like(b1)
+            self._dW2_transposed = np.empty_like(W2.T, order="C")
         if self._A1 is None or self._A1.shape[1] != m:
             self._A1 = np.empty((self.hidden_size, m), dtype=W1.dtype)
-        return self._A1
+            shape = (self.n_threads, W2.shape[0], m)
+            self._Z2_parts = np.empty(shape, dtype=W1.dtype)
+        return self._A1, self._Z2_parts
 
     def _in_parallel(self, function, *args):
-        """``function(*args, rows)`` for every row range, each on its own thread."""
+        """``function(*args, part, rows)`` for every range, each on its own thread."""
         ranges = self.row_ranges
         if self.n_threads == 1:
-            function(*args, ranges[0])
+            function(*args, 0, ranges[0])
             return
-        others = [self._executor.submit(function, *args, rows) for rows in ranges[1:]]
+        others = [
+            self._executor.submit(function, *args, part, rows)
+            for part, rows in enumerate(ranges[1:], start=1)
+        ]
         try:
-            function(*args, ranges[0])
+            function(*args, 0, ranges[0])
         finally:
             wait(others)  # never go on while another thread still writes
         for other in others:

@@ -103,6 +103,6 @@ def test_updating_rows_in_parts_equals_the_whole_update(make):
         parts_optimizer.start_step()
         for rows in (slice(0, 3), slice(3, 7)):
             for index, (param, grad) in enumerate(zip(parts, grads, strict=True)):
-                parts_optimizer.update_rows(index, param, grad, rows)
+                parts_optimizer.update_part(index, param, grad, rows)
     for ours, expected in zip(parts, whole, strict=True):
         np.testing.assert_array_equal(ours, expected)

@@ -49,7 +49,7 @@ def test_split_step_takes_the_gradient_of_loss_and_gradients(activation, l2, wei
         np.testing.assert_allclose(old - new, grad, rtol=1e-9, atol=1e-14)
 
 
-def _train_split(n_threads, dtype=np.float32, n_steps=6):
+def _train_split(n_threads, dtype=np.float64, n_steps=6):
     X, y, params = _problem(dtype=dtype, m=64, hidden=40)
     steps = _unit_split.UnitSplitSteps(params, n_threads, "relu", 0.01)
     optimizer = Adam(params, 0.01)
@@ -64,10 +64,10 @@ def test_split_steps_are_reproducible_and_agree_with_one_thread(n_threads):
     params, losses = _train_split(n_threads)
     again, again_losses = _train_split(n_threads)
     assert again_losses == losses
-    np.testing.assert_allclose(losses, reference_losses, rtol=1e-6)
+    np.testing.assert_allclose(losses, reference_losses, rtol=1e-12)
     for ours, repeated, expected in zip(params, again, reference, strict=True):
         np.testing.assert_array_equal(ours, repeated)
-        np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(ours, expected, rtol=1e-9, atol=1e-12)
 
 
 def test_the_calling_thread_takes_a_little_more_than_an_even_share():
@@ -87,7 +87,7 @@ def test_an_error_in_another_thread_is_raised_after_every_thread_stopped():
     steps = _unit_split.UnitSplitSteps(params, 3, "relu", 0.0)
     finished = []
 
-    def fail_after_the_first_range(rows):
+    def fail_after_the_first_range(part, rows):
         if rows.start > 0:
             raise ValueError(f"units {rows.start}:{rows.stop}")
         finished.append(rows)
