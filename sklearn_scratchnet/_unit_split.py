@@ -2,22 +2,24 @@
 
 A gradient step on a mini-batch is a handful of matrix products and a dozen
 element-wise passes over the weights (the optimizer's update). Left to BLAS, the
-products use every core but the element-wise passes run on one, and BLAS's own
-threads synchronise several times inside every product.
+products use every core but the element-wise passes run on one, and BLAS's
+threads wait for each other inside every product.
 
-Each hidden unit's share of a step depends only on its own weights: its row of
-``Z1 = W1 . A0 + b1`` and ``A1``, its row of ``dZ1``, ``dW1`` and ``db1`` and the
-update of its rows of ``W1`` and ``b1``. :class:`UnitSplitSteps` therefore gives
-each thread a range of hidden units and lets it do all of that work for them,
-with BLAS on one thread. The threads meet twice per step: once the hidden layer
-is complete (the output layer needs all of it), and once the hidden units are
-updated. The output layer (ten rows) is computed between the two meetings by the
-calling thread.
+Each hidden unit's share of a step depends only on its own weights (its row of
+W1, its entry of b1 and its column of W2): its row of ``Z1 = W1 . A0 + b1`` and
+``A1``, its term of ``Z2 = W2 . A1``, its row of ``dZ1``, ``dW1`` and ``db1``, its
+column of ``dW2``, and the update of its weights. :class:`UnitSplitSteps`
+therefore gives each thread a range of hidden units and lets it do all of that
+work for them, with BLAS on one thread. The threads meet twice per step: once
+every range has its share of Z2, and once every range is updated. In between,
+the calling thread adds up Z2 and computes the softmax, the loss and ``dZ2``
+(ten rows).
 
 The split depends only on the number of hidden units and of threads, so a fit
 with a given ``random_state`` is reproducible. Across different numbers of
-threads the results differ in the last bits, as BLAS's own do: how many rows a
-product has decides which of BLAS's kernels computes it.
+threads the results differ in the last bits, as BLAS's own do: Z2 is summed
+range by range, and how many rows a product has decides which of BLAS's kernels
+computes it.
 """
 
 import itertools
@@ -34,8 +36,9 @@ from sklearn_scratchnet import _network
 
 #: The fewest hidden units per thread: with fewer, the products are too small for
 #: the split to pay for the threads' meetings. On two cores, with batches of 256
-#: MNIST digits, a fit takes 15 % longer split than left to BLAS at h=256, and
-#: about as long (float32) or 10 % less (float64) at h=512 on a quiet machine.
+#: MNIST digits, a fit split this way takes 15 % longer than one left to BLAS at
+#: h=256; at h=512 it takes about 5 % less on a quiet machine, and up to a third
+#: less while the machine is busy.
 MIN_UNITS_PER_THREAD = 256
 
 #: The calling thread's extra share of the units, as a fraction of them. The other
@@ -47,6 +50,9 @@ EXTRA_SHARE_OF_CALLING_THREAD = 1 / 64
 _blas = None
 _executor = None
 _executor_lock = threading.Lock()
+_blas_limit_lock = threading.Lock()
+_blas_limit = None
+_blas_limit_users = 0
 
 
 def available_threads():
@@ -95,6 +101,30 @@ def threads_for(X, hidden_size, batch_rows):
     if sparse.issparse(X) or batch_rows > _network.BLOCK_ROWS:
         return 1
     return max(1, min(available_threads(), hidden_size // MIN_UNITS_PER_THREAD))
+
+
+@contextmanager
+def _one_blas_thread():
+    """Limit BLAS to one thread, from the first fit that asks to the last.
+
+    BLAS's thread count is one setting for the whole process. Fits running in
+    several Python threads at once share the limit, and the last one to finish
+    restores the count found by the first, which nested ``threadpool_limits``
+    would not do when the fits end in another order than they began.
+    """
+    global _blas_limit, _blas_limit_users
+    with _blas_limit_lock:
+        if _blas_limit_users == 0:
+            _blas_limit = _blas_controller().limit(limits=1)
+        _blas_limit_users += 1
+    try:
+        yield
+    finally:
+        with _blas_limit_lock:
+            _blas_limit_users -= 1
+            if _blas_limit_users == 0:
+                _blas_limit.restore_original_limits()
+                _blas_limit = None
 
 
 def _shared_executor(n_workers):
@@ -162,7 +192,7 @@ class UnitSplitSteps:
         if self.n_threads == 1:
             yield
             return
-        with _blas_controller().limit(limits=1):
+        with _one_blas_thread():
             yield
 
     def step(self, X, y, sample_weight, optimizer):

@@ -117,6 +117,21 @@ def test_available_threads_follows_threadpool_limits():
 _SPLIT_STEP = _unit_split.UnitSplitSteps.step
 
 
+def test_fits_in_several_threads_restore_blas_threads_in_any_order():
+    """BLAS's thread count comes back to what it was, whichever fit ends first."""
+    before = _unit_split.available_threads()
+    first = _unit_split.UnitSplitSteps(_problem()[2], 2, "relu", 0.0)
+    second = _unit_split.UnitSplitSteps(_problem()[2], 2, "relu", 0.0)
+    first_context, second_context = first.one_blas_thread(), second.one_blas_thread()
+    first_context.__enter__()
+    second_context.__enter__()
+    assert _unit_split.available_threads() == 1
+    first_context.__exit__(None, None, None)  # the first to begin ends first
+    assert _unit_split.available_threads() == 1  # the second still runs
+    second_context.__exit__(None, None, None)
+    assert _unit_split.available_threads() == before
+
+
 def _fit(X, y, split, monkeypatch, **params):
     threads = 2 if split else 1
     monkeypatch.setattr(_unit_split, "available_threads", lambda: threads)
