@@ -1,7 +1,8 @@
 """The origin note's two-layer network: initialisation, forward, loss, backward.
 
-This module is the one place that holds the note's equations. It works on plain
-NumPy arrays (dense or SciPy sparse input) and imports nothing from scikit-learn.
+This module holds the note's equations. It works on plain NumPy arrays (dense or
+SciPy sparse input) and imports nothing from scikit-learn. ``_unit_split`` runs
+the same equations range of hidden units by range, on several threads.
 
 Layout
 ------
