@@ -49,6 +49,7 @@ EXTRA_SHARE_OF_CALLING_THREAD = 1 / 64
 
 _blas = None
 _executor = None
+_executor_workers = 0
 _executor_lock = threading.Lock()
 _blas_limit_lock = threading.Lock()
 _blas_limit = None
@@ -129,24 +130,29 @@ def _one_blas_thread():
 
 def _shared_executor(n_workers):
     """A pool of at least ``n_workers`` threads, shared by the whole process."""
-    global _executor
+    global _executor, _executor_workers
     with _executor_lock:
-        if _executor is None or _executor._max_workers < n_workers:
+        if _executor is None or _executor_workers < n_workers:
+            if _executor is not None:
+                _executor.shutdown(wait=False)  # its threads end when idle
             _executor = ThreadPoolExecutor(
                 max_workers=n_workers, thread_name_prefix="scratchnet-step"
             )
+            _executor_workers = n_workers
         return _executor
 
 
-def _forget_executor_in_child():
-    # A forked child inherits the pool object but not its threads.
-    global _executor, _executor_lock
+def _forget_threads_in_child():
+    # A forked child inherits the pool object but not its threads, and none of
+    # the parent's fits.
+    global _executor, _executor_lock, _blas_limit, _blas_limit_lock, _blas_limit_users
     _executor = None
     _executor_lock = threading.Lock()
+    _blas_limit, _blas_limit_lock, _blas_limit_users = None, threading.Lock(), 0
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_executor_in_child)
+    os.register_at_fork(after_in_child=_forget_threads_in_child)
 
 
 def _row_ranges(hidden_size, n_threads):
