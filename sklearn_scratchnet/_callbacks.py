@@ -3,7 +3,8 @@
 With scikit-learn >= 1.9 the estimator inherits the real ``CallbackSupportMixin``,
 so ``set_callbacks`` and callbacks such as ``ProgressBar`` and ``ScoringMonitor``
 work. With an older scikit-learn the stand-ins below keep the training loop
-unchanged and simply have no callbacks to call.
+unchanged and simply have no callbacks to call. :class:`PassCallbacks` gives
+the training loop its hooks: one callback subtask per pass.
 """
 
 try:
@@ -29,4 +30,49 @@ except ImportError:  # scikit-learn < 1.9
             return _NoCallbackContext()
 
 
-__all__ = ["CallbackSupportMixin"]
+__all__ = ["CallbackSupportMixin", "PassCallbacks", "weights_as_attributes"]
+
+
+def weights_as_attributes(params):
+    """Copies of ``(W1, b1, W2, b2)`` under the fitted attributes' names."""
+    names = ("W1_", "b1_", "W2_", "b2_")
+    return dict(zip(names, (p.copy() for p in params), strict=True))
+
+
+class PassCallbacks:
+    """The training loop's hooks: a callback subtask for each pass.
+
+    Parameters
+    ----------
+    fit_task : CallbackContext
+        The fit's root task, from ``_init_callback_context``.
+    estimator : estimator
+        The estimator being fitted, handed to the callbacks.
+    X : array-like
+        The training data.
+    labels : callable
+        Returns the training labels (computed only if a callback asks).
+    """
+
+    def __init__(self, fit_task, estimator, X, labels):
+        self.fit_task = fit_task
+        self.estimator = estimator
+        self.X = X
+        self.labels = labels
+        self._pass_task = None
+
+    def pass_begun(self):
+        """Open the pass's subtask."""
+        self._pass_task = self.fit_task.subcontext(task_name="epoch")
+        self._pass_task.call_on_fit_task_begin(
+            estimator=self.estimator, X=self.X, y=self.labels
+        )
+
+    def pass_ended(self, params):
+        """Close the pass's subtask; True when a callback asks to stop."""
+        return self._pass_task.call_on_fit_task_end(
+            estimator=self.estimator,
+            X=self.X,
+            y=self.labels,
+            reconstruction_attributes=lambda: weights_as_attributes(params),
+        )

@@ -1,13 +1,17 @@
 """ScratchMLPClassifier: the note's network as a scikit-learn classifier.
 
 This module is scikit-learn glue only: parameter and input validation, labels,
-sample and class weights, batching, stopping and ``partial_fit``. All the math is
-in :mod:`sklearn_scratchnet._network` and the update rules in
-:mod:`sklearn_scratchnet._optimizers`.
+sample and class weights, the validation set, and the model's state before and
+after training. ``fit`` reads straight down::
+
+    fit / partial_fit    ScratchMLPClassifier._fit: validate, prepare, store
+      _training.train    the loop: passes, stopping, validation, Ctrl-C
+        _steps           one gradient step per mini-batch
+          _network       the note's forward, loss and backward
+          _optimizers    the note's update (and Adam)
 """
 
 import copy
-import time
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -29,9 +33,12 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sklearn_scratchnet import _network, _unit_split
-from sklearn_scratchnet._callbacks import CallbackSupportMixin
-from sklearn_scratchnet._interrupt import deferred_keyboard_interrupt
+from sklearn_scratchnet import _network, _steps, _training
+from sklearn_scratchnet._callbacks import (
+    CallbackSupportMixin,
+    PassCallbacks,
+    weights_as_attributes,
+)
 from sklearn_scratchnet._optimizers import OPTIMIZERS
 from sklearn_scratchnet._version import __version__
 from sklearn_scratchnet.exceptions import (
@@ -43,11 +50,6 @@ from sklearn_scratchnet.exceptions import (
 # Features beyond this magnitude saturate or kill the hidden units at the initial
 # weights (raw 0-255 pixels leave every ReLU dead after one step).
 _LARGE_FEATURE = 100.0
-# A mean cross-entropy this large, and this many times the best pass's, only
-# comes from a learning rate that is too large (a fresh network starts near
-# log(n_classes) ~ 2.3).
-_DIVERGED_LOSS = 1000.0
-_DIVERGED_FACTOR = 1000.0
 
 
 def class_weights_per_sample(
@@ -342,7 +344,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             The fitted estimator.
         """
         with self._kept_on_failure():
-            return self._fit(X, y, sample_weight, X_val, y_val, incremental=False)
+            return self._fit(X, y, sample_weight, X_val, y_val, partial=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -374,7 +376,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         with self._kept_on_failure():
             if _check_partial_fit_first_call(self, classes):
                 self._check_two_classes()
-            return self._fit(X, y, sample_weight, None, None, incremental=True)
+            return self._fit(X, y, sample_weight, None, None, partial=True)
 
     def predict_proba(self, X):
         """Class probabilities, the note's A2 = softmax(Z2).
@@ -492,17 +494,17 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     @contextmanager
     def _kept_on_failure(self):
-        """Put the fitted state back if training fails, so a fitted model survives.
+        """Put the model back as it was if training fails: a fitted model survives.
 
-        Only the model's own state is restored (fitted attributes and the private
-        training state); scikit-learn's callback bookkeeping is left alone.
+        The one mechanism that protects the model: training changes the weights,
+        the optimizer state, the shuffling stream and the histories in place, so
+        a copy of the model's state is kept and put back on any exception
+        (divergence, invalid data, a second Ctrl-C). scikit-learn's callback
+        bookkeeping is left alone.
         """
-        # The shuffling stream is changed in place: save a copy of it.
-        saved = {
-            k: copy.deepcopy(v) if k == "_partial_fit_rng" else v
-            for k, v in vars(self).items()
-            if _is_model_state(k)
-        }
+        saved = copy.deepcopy(
+            {k: v for k, v in vars(self).items() if _is_model_state(k)}
+        )
         try:
             yield
         except BaseException:
@@ -516,21 +518,19 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         for name in _TRAINING_STATE:
             self.__dict__.pop(name, None)
 
-    def _fit(self, X, y, sample_weight, X_val, y_val, incremental):
-        continuing = hasattr(self, "W1_") and (incremental or self.warm_start)
-        if not continuing and not incremental:
+    def _fit(self, X, y, sample_weight, X_val, y_val, partial):
+        """Validate the data, run the training loop, store what it learned.
+
+        ``partial`` marks a ``partial_fit`` call: one pass that continues the
+        optimizer state, the shuffling stream and the class totals of the calls
+        before it.
+        """
+        from_current_weights = hasattr(self, "W1_") and (partial or self.warm_start)
+        if not from_current_weights and not partial:
             self._forget_training()
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=self.W1_.dtype if continuing else (np.float64, np.float32),
-            reset=not continuing,
+        X, y_index, sample_weight = self._training_data(
+            X, y, sample_weight, from_current_weights, partial
         )
-        check_classification_targets(y)
-        y_index = self._encode_labels(y, continuing or incremental)
-        sample_weight = self._training_weights(sample_weight, X, y_index, incremental)
         _warn_if_unscaled(X)
         counted = sample_weight > 0
         if not counted.all():
@@ -541,44 +541,139 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 y_index[counted],
                 sample_weight[counted],
             )
-
-        if incremental:
+        if partial:
             rng = self.__dict__.setdefault(
                 "_partial_fit_rng", check_random_state(self.random_state)
             )
         else:
             rng = check_random_state(self.random_state)
-
-        if X_val is not None or y_val is not None:
-            validation = self._validation_set(X_val, y_val, X.dtype)
-        elif self.early_stopping and not incremental:
-            X, y_index, sample_weight, validation = self._split_validation(
-                X, y_index, sample_weight, rng
-            )
-        else:
-            validation = None
-
-        if continuing:
-            # Train on copies, so that a failed fit leaves the fitted model intact.
-            params = _copies(self._params())
-        else:
-            params = _network.init_params(
-                X.shape[1], int(self.hidden_size), len(self.classes_), self.activation,
-                rng, X.dtype,
-            )  # fmt: skip
-            self.n_iter_ = 0
-            self.t_ = 0
-            self.loss_curve_ = []
-            self.best_loss_ = np.inf
-            self.validation_scores_ = [] if validation else None
-            self.validation_loss_curve_ = [] if validation else None
-            self.best_validation_score_ = -np.inf if validation else None
-
-        optimizer = self._make_optimizer(params, reuse=incremental)
-        self._run_epochs(
-            params, optimizer, X, y_index, sample_weight, validation, rng, incremental
+        X, y_index, sample_weight, validation = self._validation_data(
+            X, y_index, sample_weight, X_val, y_val, rng, partial
         )
+        if not from_current_weights:
+            self._start_afresh(X.shape[1], X.dtype, rng, validation is not None)
+
+        history = self._history(validation is not None)
+        max_passes = 1 if partial else self.max_iter
+        batch_size = min(self.batch_size or X.shape[0], X.shape[0])
+        optimizer = self._optimizer_for(partial)
+        steps = _steps.steps_for(
+            X, batch_size, self._params(), optimizer, self.activation, self.l2
+        )
+        on_validation = self.early_stopping and validation is not None and not partial
+
+        def labels():
+            return self.classes_[y_index]
+
+        fit_task = self._init_callback_context(max_subtasks=max_passes)
+        fit_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
+        outcome = _training.train(
+            steps, X, y_index, sample_weight,
+            max_passes=max_passes,
+            batch_size=batch_size,
+            shuffle=self.shuffle,
+            rng=rng,
+            history=history,
+            stopping=_training.NoImprovement(
+                self.n_iter_no_change, self.tol, on_validation
+            ),
+            validation=validation,
+            activation=self.activation,
+            best_weights=(
+                _training.BestWeights(history.best_validation_score)
+                if on_validation
+                else None
+            ),
+            hooks=PassCallbacks(fit_task, self, X, labels),
+            first_pass=self.n_iter_ + 1,
+            verbose=self.verbose,
+        )  # fmt: skip
+        fit_task.call_on_fit_task_end(
+            estimator=self,
+            X=X,
+            y=labels,
+            reconstruction_attributes=lambda: weights_as_attributes(outcome.params),
+        )
+
+        self.W1_, self.b1_, self.W2_, self.b2_ = outcome.params
+        self._optimizer = optimizer
+        self.n_iter_ += outcome.n_passes
+        self.t_ += outcome.samples_seen
+        self.loss_curve_ = history.loss_curve
+        self.best_loss_ = history.best_loss
+        self.validation_scores_ = history.validation_scores
+        self.validation_loss_curve_ = history.validation_losses
+        self.best_validation_score_ = history.best_validation_score
+        self._warn_about(outcome, max_passes, partial)
         return self
+
+    def _start_afresh(self, n_features, dtype, rng, with_validation):
+        """Draw the initial weights and empty the training record."""
+        self.W1_, self.b1_, self.W2_, self.b2_ = _network.init_params(
+            n_features, int(self.hidden_size), len(self.classes_), self.activation,
+            rng, dtype,
+        )  # fmt: skip
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = np.inf
+        self.validation_scores_ = [] if with_validation else None
+        self.validation_loss_curve_ = [] if with_validation else None
+        self.best_validation_score_ = -np.inf if with_validation else None
+
+    def _history(self, with_validation):
+        """The model's record of its passes, for the training loop to extend."""
+        history = _training.History(
+            loss_curve=self.loss_curve_,
+            best_loss=self.best_loss_,
+            validation_scores=self.validation_scores_,
+            validation_losses=self.validation_loss_curve_,
+            best_validation_score=self.best_validation_score_,
+        )
+        if with_validation and history.validation_scores is None:
+            # A model trained without a validation set gets one now.
+            history.validation_scores, history.validation_losses = [], []
+            history.best_validation_score = -np.inf
+        return history
+
+    def _optimizer_for(self, partial):
+        """The update rule: partial_fit continues the previous one's state."""
+        optimizer_class = OPTIMIZERS[self.solver]
+        previous = getattr(self, "_optimizer", None)
+        if partial and isinstance(previous, optimizer_class):
+            previous.learning_rate = self.alpha
+            if self.solver == "sgd":
+                previous.momentum = self.momentum
+            return previous
+        if self.solver == "sgd":
+            return optimizer_class(self._params(), self.alpha, momentum=self.momentum)
+        return optimizer_class(self._params(), self.alpha)
+
+    def _warn_about(self, outcome, max_passes, partial):
+        """The fit's warnings: an interrupted or an unconverged training."""
+        if outcome.stopped_by == "interrupt":
+            kept = (
+                "the best pass's weights (early stopping)"
+                if outcome.kept_best
+                else "the weights of the last completed step"
+            )
+            warnings.warn(
+                f"{type(self).__name__}: training interrupted (KeyboardInterrupt) "
+                f"{outcome.interrupted_at} ({outcome.n_passes} of {max_passes} "
+                "passes complete); "
+                f"the model keeps {kept} and can be used. Call fit again "
+                "with warm_start=True, or partial_fit, to continue.",
+                FitInterruptedWarning,
+                stacklevel=5,
+            )
+        elif outcome.stopped_by == "max passes" and not partial:
+            warnings.warn(
+                f"{type(self).__name__}: max_iter={self.max_iter} passes reached "
+                "and the training has not converged yet. Increase max_iter or "
+                "alpha (the learning rate), or switch to solver='adam'.",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
 
     def _check_two_classes(self):
         if len(self.classes_) < 2:
@@ -587,6 +682,21 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"in the data, but the data contains only one class: "
                 f"{self.classes_[0]!r}."
             )
+
+    def _training_data(self, X, y, sample_weight, from_current_weights, partial):
+        """Validated X, each label's index into ``classes_``, and the weights."""
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=self.W1_.dtype if from_current_weights else (np.float64, np.float32),
+            reset=not from_current_weights,
+        )
+        check_classification_targets(y)
+        y_index = self._encode_labels(y, from_current_weights or partial)
+        sample_weight = self._training_weights(sample_weight, X, y_index, partial)
+        return X, y_index, sample_weight
 
     def _encode_labels(self, y, continuing, name="y"):
         """Map labels to indices into ``classes_``, setting ``classes_`` if new."""
@@ -603,7 +713,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         return np.searchsorted(self.classes_, y)
 
-    def _training_weights(self, sample_weight, X, y_index, incremental):
+    def _training_weights(self, sample_weight, X, y_index, partial):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
@@ -614,7 +724,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             sample_weight = sample_weight / sample_weight.max()
         # partial_fit's "balanced" weights follow the class totals of all the data
         # passed to partial_fit so far; fit uses its own data's totals.
-        earlier = self.__dict__.get("_class_totals") if incremental else None
+        earlier = self.__dict__.get("_class_totals") if partial else None
         sample_weight, class_totals = class_weights_per_sample(
             self.class_weight, self.classes_, y_index, sample_weight, earlier
         )
@@ -647,7 +757,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"y_val must be 1-D with one label per row of X_val; got shape "
                 f"{y_val.shape} for X_val of shape {X_val.shape}."
             )
-        return X_val, self._encode_labels(y_val, continuing=True, name="y_val"), None
+        y_val = self._encode_labels(y_val, continuing=True, name="y_val")
+        return _training.ValidationSet(X_val, y_val)
 
     def _split_validation(self, X, y_index, sample_weight, rng):
         """Hold out ``validation_fraction`` of the data, stratified when possible."""
@@ -662,223 +773,16 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             random_state=rng,
             stratify=y_index if can_stratify else None,
         )
-        return X, y_index, sample_weight, (X_val, y_val, w_val)
+        return X, y_index, sample_weight, _training.ValidationSet(X_val, y_val, w_val)
 
-    def _make_optimizer(self, params, reuse):
-        optimizer_class = OPTIMIZERS[self.solver]
-        previous = getattr(self, "_optimizer", None)
-        if reuse and isinstance(previous, optimizer_class):
-            optimizer = copy.deepcopy(previous)
-            optimizer.learning_rate = self.alpha
-            if self.solver == "sgd":
-                optimizer.momentum = self.momentum
-            return optimizer
-        if self.solver == "sgd":
-            return optimizer_class(params, self.alpha, momentum=self.momentum)
-        return optimizer_class(params, self.alpha)
-
-    def _run_pass(
-        self, params, optimizer, X, y_index, sample_weight, rng, batch_size,
-        split_steps, interrupt, best_loss,
-    ):  # fmt: skip
-        """One pass over the data: a gradient step per mini-batch.
-
-        With ``split_steps.n_threads > 1`` the steps split the hidden units over
-        threads (see ``_unit_split``); otherwise BLAS spreads each product.
-
-        Returns the pass's loss summed over samples (weighted), the number of
-        steps taken and the number of mini-batches; fewer steps than batches
-        means that Ctrl-C stopped the pass after a whole step.
-        """
-        n_samples = X.shape[0]
-        shuffled = batch_size < n_samples and self.shuffle
-        order = rng.permutation(n_samples) if shuffled else None
-        batches = range(0, n_samples, batch_size)
-        weighted_loss = 0.0
-        with split_steps.one_blas_thread():
-            for step, start in enumerate(batches, start=1):
-                batch = slice(start, start + batch_size)
-                if order is not None:
-                    batch = order[batch]
-                batch_weight = sample_weight[batch]
-                interrupt.in_step = True
-                if split_steps.n_threads > 1:
-                    batch_loss = split_steps.step(
-                        X[batch], y_index[batch], batch_weight, optimizer
-                    )
-                else:
-                    batch_loss, grads = _network.loss_and_gradients(
-                        X[batch], y_index[batch], params, self.activation,
-                        batch_weight, self.l2,
-                    )  # fmt: skip
-                    optimizer.update(params, grads)
-                interrupt.in_step = False
-                if not np.isfinite(batch_loss):  # stop at the first bad mini-batch
-                    _raise_if_diverged(batch_loss, (), self.n_iter_ + 1, best_loss)
-                weighted_loss += batch_loss * float(batch_weight.sum())
-                if interrupt.requested and step < len(batches):
-                    _raise_if_diverged(0.0, params, self.n_iter_ + 1, best_loss)
-                    return weighted_loss, step, len(batches)
-        return weighted_loss, len(batches), len(batches)
-
-    def _run_epochs(
-        self, params, optimizer, X, y_index, sample_weight, validation, rng,
-        incremental,
-    ):  # fmt: skip
-        """The training loop: passes of forward, backward and update."""
-        n_samples = X.shape[0]
-        batch_size = min(self.batch_size or n_samples, n_samples)
-        n_epochs = 1 if incremental else self.max_iter
-        split_steps = _unit_split.UnitSplitSteps(
-            params,
-            _unit_split.threads_for(X, params[0].shape[0], batch_size),
-            self.activation,
-            self.l2,
-        )
-        best_params = None
-        no_improvement = 0
-        converged = incremental
-        # Histories are built on copies and stored at the end, so a fit that fails
-        # halfway leaves the previous model and its history untouched.
-        loss_curve = list(self.loss_curve_)
-        val_scores = _copy_or_none(self.validation_scores_)
-        val_losses = _copy_or_none(self.validation_loss_curve_)
-        best_loss = self.best_loss_
-        best_val_score = self.best_validation_score_
-        if validation is not None and val_scores is None:
-            val_scores, val_losses, best_val_score = [], [], -np.inf
-
-        # scikit-learn's callback API: one root task per fit, one subtask per pass.
-        def labels():
-            return self.classes_[y_index]
-
-        def fitted_attributes():
-            return dict(zip(("W1_", "b1_", "W2_", "b2_"), _copies(params), strict=True))
-
-        fit_task = self._init_callback_context(max_subtasks=n_epochs)
-        fit_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
-
-        passes_before = self.n_iter_
-        stopped_by_ctrl_c = None  # where, if Ctrl-C stopped the training
-        with deferred_keyboard_interrupt() as interrupt:
-            try:
-                for _ in range(n_epochs):
-                    start_time = time.perf_counter()
-                    epoch_task = fit_task.subcontext(task_name="epoch")
-                    epoch_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
-                    weighted_loss, steps, n_steps = self._run_pass(
-                        params, optimizer, X, y_index, sample_weight, rng,
-                        batch_size, split_steps, interrupt, best_loss,
-                    )  # fmt: skip
-                    if steps < n_steps:  # Ctrl-C in the middle of the pass
-                        self.t_ += min(steps * batch_size, n_samples)
-                        stopped_by_ctrl_c = (
-                            f"in pass {self.n_iter_ + 1} after {steps} of "
-                            f"{n_steps} mini-batches"
-                        )
-                        break
-
-                    epoch_loss = weighted_loss / float(sample_weight.sum())
-                    _raise_if_diverged(epoch_loss, params, self.n_iter_ + 1, best_loss)
-                    loss_curve.append(epoch_loss)
-                    self.t_ += n_samples
-                    self.n_iter_ += 1
-
-                    if validation is not None:
-                        val_score, val_loss = _evaluate(
-                            params, validation, self.activation
-                        )
-                        val_scores.append(val_score)
-                        val_losses.append(val_loss)
-                    if self.verbose:
-                        message = f"Epoch {self.n_iter_}, loss = {epoch_loss:.6f}"
-                        if validation is not None:
-                            message += f", validation score = {val_score:.4f}"
-                        print(f"{message}, {time.perf_counter() - start_time:.2f}s")
-
-                    # Stopping, as MLPClassifier: count passes without improvement.
-                    by_validation = self.early_stopping and validation is not None
-                    if by_validation and not incremental:
-                        improved = val_score >= best_val_score + self.tol
-                        if val_score > best_val_score:
-                            best_params = _copies(params)
-                    else:
-                        improved = epoch_loss <= best_loss - self.tol
-                    best_loss = min(best_loss, epoch_loss)
-                    if validation is not None:
-                        best_val_score = max(best_val_score, val_score)
-                    no_improvement = 0 if improved else no_improvement + 1
-                    if epoch_task.call_on_fit_task_end(
-                        estimator=self, X=X, y=labels,
-                        reconstruction_attributes=fitted_attributes,
-                    ):  # fmt: skip
-                        converged = True  # a callback asked to stop
-                        break
-                    if interrupt.requested:
-                        stopped_by_ctrl_c = f"after pass {self.n_iter_}"
-                        break
-                    if no_improvement > self.n_iter_no_change and not incremental:
-                        converged = True
-                        if self.verbose:
-                            print(
-                                f"No improvement of at least tol={self.tol} for "
-                                f"{self.n_iter_no_change} consecutive passes: "
-                                "stopping."
-                            )
-                        break
-            except KeyboardInterrupt:
-                # Raised, not requested: by a callback, or a second Ctrl-C. Between
-                # steps the weights are whole and training stops as for the first
-                # Ctrl-C; within a step they may be half updated: this fit fails.
-                if interrupt.in_step:
-                    raise
-                stopped_by_ctrl_c = f"after pass {self.n_iter_}"
-
-        if best_params is not None:
-            params = best_params
-        fit_task.call_on_fit_task_end(
-            estimator=self, X=X, y=labels, reconstruction_attributes=fitted_attributes
-        )
-        self.W1_, self.b1_, self.W2_, self.b2_ = params
-        self._optimizer = optimizer
-        self.loss_curve_ = loss_curve
-        self.best_loss_ = best_loss
-        self.validation_scores_ = val_scores
-        self.validation_loss_curve_ = val_losses
-        self.best_validation_score_ = best_val_score
-        if stopped_by_ctrl_c is not None:
-            kept = (
-                "the best pass's weights (early stopping)"
-                if best_params is not None
-                else "the weights of the last completed step"
-            )
-            warnings.warn(
-                f"{type(self).__name__}: training interrupted (KeyboardInterrupt) "
-                f"{stopped_by_ctrl_c} ({self.n_iter_ - passes_before} of {n_epochs} "
-                "passes "
-                "complete); "
-                f"the model keeps {kept} and can be used. Call fit again "
-                "with warm_start=True, or partial_fit, to continue.",
-                FitInterruptedWarning,
-                stacklevel=5,
-            )
-        elif not converged:
-            warnings.warn(
-                f"{type(self).__name__}: max_iter={self.max_iter} passes reached "
-                "and the training has not converged yet. Increase max_iter or "
-                "alpha (the learning rate), or switch to solver='adam'.",
-                ConvergenceWarning,
-                stacklevel=5,
-            )
-
-
-def _evaluate(params, validation, activation):
-    """Weighted accuracy and mean cross-entropy on a validation set."""
-    X_val, y_val, w_val = validation
-    Z2 = _network.logits(X_val, params, activation)
-    correct = np.argmax(Z2, axis=0) == y_val
-    score = float(np.average(correct, weights=w_val))
-    return score, _network.loss(Z2, y_val, params, w_val)
+    def _validation_data(self, X, y_index, sample_weight, X_val, y_val, rng, partial):
+        """The validation set: the one given, a held-out split, or None."""
+        if X_val is not None or y_val is not None:
+            validation = self._validation_set(X_val, y_val, X.dtype)
+            return X, y_index, sample_weight, validation
+        if self.early_stopping and not partial:
+            return self._split_validation(X, y_index, sample_weight, rng)
+        return X, y_index, sample_weight, None
 
 
 def _warn_if_unscaled(X):
@@ -916,29 +820,6 @@ def _bounded(Z2):
     return np.clip(Z2, -limit, limit, out=Z2)
 
 
-def _raise_if_diverged(loss, params, epoch, best_loss):
-    """Stop training whose loss or weights blew up, naming the likely cause.
-
-    Non-finite values are divergence; so is a loss above ``_DIVERGED_LOSS`` that
-    grew ``_DIVERGED_FACTOR``-fold over the best pass so far, which a too-large
-    learning rate causes long before anything overflows.
-    """
-    finite = np.isfinite(loss) and all(np.isfinite(p).all() for p in params)
-    blown_up = finite and loss > max(_DIVERGED_LOSS, _DIVERGED_FACTOR * best_loss)
-    if finite and not blown_up:
-        return
-    what = (
-        f"the loss grew from {best_loss:.4g} to {loss:.4g}"
-        if blown_up
-        else "the loss or the weights became infinite or NaN"
-    )
-    raise FloatingPointError(
-        f"Training diverged in pass {epoch}: {what}. Lower alpha (the learning "
-        "rate), scale X (for MNIST, X / 255), or use solver='adam'. The previous "
-        "model, if any, is kept."
-    )
-
-
 _TRAINING_STATE = ("_optimizer", "_partial_fit_rng", "_class_totals")
 _VERSION_STAMP = "_saved_with_versions"
 
@@ -952,14 +833,6 @@ def _is_model_state(name):
     return (name.endswith("_") and not name.startswith("__")) or (
         name in _TRAINING_STATE
     )
-
-
-def _copies(arrays):
-    return tuple(array.copy() for array in arrays)
-
-
-def _copy_or_none(values):
-    return None if values is None else list(values)
 
 
 def _read_only(array):

@@ -1,8 +1,14 @@
 """The origin note's two-layer network: initialisation, forward, loss, backward.
 
-This module holds the note's equations. It works on plain NumPy arrays (dense or
-SciPy sparse input) and imports nothing from scikit-learn. ``_unit_split`` runs
-the same equations range of hidden units by range, on several threads.
+This module holds the note's equations, in the note's order: the activations and
+the softmax, the initial weights, forward propagation, the loss and backward
+propagation. The update ``W -= alpha dW`` that closes the note is
+:meth:`sklearn_scratchnet._optimizers.GradientDescent.update_part`. After the
+note's functions, a separate section computes the same numbers faster (for
+prediction, and for batches larger than the cache); ``_unit_split`` runs the same
+equations range of hidden units by range, on several threads. The module works on
+plain NumPy arrays (dense or SciPy sparse input) and imports nothing from
+scikit-learn.
 
 Layout
 ------
@@ -37,9 +43,10 @@ Two generalisations of the note, both reducing to it by default:
 
 * ``sample_weight``: the note's ``1/m`` is each sample's share of the mean loss.
   With weights ``w`` that share becomes ``w_i / sum(w)``; with no weights it is
-  exactly ``1/m``.
+  exactly ``1/m`` (:func:`sample_shares`).
 * ``l2``: an L2 penalty ``l2 / 2 * (||W1||^2 + ||W2||^2) / sum(w)`` on the weights
-  (not the biases), the same objective as scikit-learn's ``MLPClassifier(alpha=l2)``.
+  (not the biases), the same objective as scikit-learn's ``MLPClassifier(alpha=l2)``
+  (:func:`l2_penalty` and :func:`add_l2_gradient`).
 """
 
 import numpy as np
@@ -190,24 +197,25 @@ def forward(X, params, activation="relu"):
     return Z1, A1, Z2, A2
 
 
-def logits(X, params, activation="relu"):
-    """The output layer's Z2 (n_classes, m) alone, for prediction.
-
-    The forward pass without its cache: the activation overwrites Z1.
-    """
-    W1, b1, W2, b2 = params
-    Z1 = hidden_input(X, W1, b1)
-    A1 = ACTIVATIONS[activation](Z1, out=Z1)
-    Z2 = (A1.T @ W2.T).T  # W2 . A1, with the long sample axis first as in Z1
-    Z2 += b2[:, np.newaxis]
-    return Z2
-
-
-def _sample_shares(m, sample_weight, dtype, weight_sum=None):
+def sample_shares(m, sample_weight, dtype, weight_sum=None):
     """Each sample's share of the mean: the note's 1/m, or w_i / sum(w).
 
-    ``weight_sum`` is the total weight of the whole batch when these m samples are
-    one block of it; by default it is the total of these samples.
+    Parameters
+    ----------
+    m : int
+        Number of samples.
+    sample_weight : ndarray of shape (m,) or None
+        Non-negative weights with a positive sum; None means all ones.
+    dtype : numpy dtype
+        The dtype of the shares.
+    weight_sum : float, default=None
+        The total weight of the whole batch when these m samples are one block
+        of it; by default the total of these samples.
+
+    Returns
+    -------
+    shares : ndarray of shape (m,)
+    weight_sum : float
     """
     if weight_sum is None:
         weight_sum = m if sample_weight is None else sample_weight.sum()
@@ -215,6 +223,18 @@ def _sample_shares(m, sample_weight, dtype, weight_sum=None):
     if sample_weight is None:
         return np.full(m, 1.0 / weight_sum, dtype=dtype), weight_sum
     return (sample_weight / weight_sum).astype(dtype, copy=False), weight_sum
+
+
+def l2_penalty(params, l2, weight_sum):
+    """The loss's L2 term ``l2 / 2 * (||W1||^2 + ||W2||^2) / sum(w)``, a float."""
+    W1, _, W2, _ = params
+    squared = float(np.vdot(W1, W1)) + float(np.vdot(W2, W2))
+    return 0.5 * l2 * squared / weight_sum
+
+
+def add_l2_gradient(dW, W, l2, weight_sum):
+    """Add the L2 term's gradient ``l2 / sum(w) * W`` to ``dW``, in place."""
+    dW += (l2 / weight_sum) * W
 
 
 def loss(Z2, y, params, sample_weight=None, l2=0.0, weight_sum=None):
@@ -244,13 +264,11 @@ def loss(Z2, y, params, sample_weight=None, l2=0.0, weight_sum=None):
     loss : float
     """
     m = Z2.shape[1]
-    shares, weight_sum = _sample_shares(m, sample_weight, Z2.dtype, weight_sum)
+    shares, weight_sum = sample_shares(m, sample_weight, Z2.dtype, weight_sum)
     log_likelihood = log_softmax(Z2)[y, np.arange(m)]
     value = -float(shares @ log_likelihood)
     if l2:
-        W1, _, W2, _ = params
-        squared = float(np.vdot(W1, W1)) + float(np.vdot(W2, W2))
-        value += 0.5 * l2 * squared / weight_sum
+        value += l2_penalty(params, l2, weight_sum)
     return value
 
 
@@ -287,112 +305,40 @@ def backward(
     """
     W1, b1, W2, b2 = params
     Z1, A1, Z2, A2 = cache
-    m = A2.shape[1]
-    shares, weight_sum = _sample_shares(m, sample_weight, A2.dtype, weight_sum)
+    Y = one_hot(y, A2.shape[0], A2.dtype)
+    # The note's 1/m, each sample's share, is folded into dZ2 once, so that every
+    # product with dZ2 below already carries it.
+    share, weight_sum = sample_shares(A2.shape[1], sample_weight, A2.dtype, weight_sum)
 
-    dZ2, dW2, db2 = output_gradients(A1, A2, y, shares)
-    # dZ1 = W2^T . dZ2 * g'(Z1), with W2^T . dZ2 computed as (dZ2^T W2)^T: the
-    # same numbers, laid out in memory like Z1 (see hidden_input), so that the
-    # product with g'(Z1) runs over both arrays in order (20x faster at h=512).
-    dZ1 = (dZ2.T @ W2).T * DERIVATIVES[activation](Z1, A1)
+    dZ2 = (A2 - Y) * share  # dZ2 = A2 - Y
+    dW2 = dZ2 @ A1.T  # dW2 = 1/m dZ2 . A1^T
+    db2 = dZ2.sum(axis=1)  # db2 = 1/m sum(dZ2)
+    dZ1 = (dZ2.T @ W2).T * DERIVATIVES[activation](Z1, A1)  # dZ1 = W2^T.dZ2 * g'(Z1)
     dW1 = np.asarray(dZ1 @ X)  # dW1 = 1/m dZ1 . A0^T, and A0^T = X
     db1 = dZ1.sum(axis=1)  # db1 = 1/m sum(dZ1)
 
     if l2:
-        dW1 += (l2 / weight_sum) * W1
-        dW2 += (l2 / weight_sum) * W2
+        add_l2_gradient(dW1, W1, l2, weight_sum)
+        add_l2_gradient(dW2, W2, l2, weight_sum)
     return dW1, db1, dW2, db2
 
 
-def output_error(A2, y, shares):
-    """``dZ2 = A2 - Y``, with the note's ``1/m`` (each sample's share) folded in.
+# ---------------------------------------------------------------------------
+# The same numbers, faster
+# ---------------------------------------------------------------------------
 
-    Folded in once here, so that every product with dZ2 already carries it.
+
+def logits(X, params, activation="relu"):
+    """The output layer's Z2 (n_classes, m) alone, for prediction.
+
+    The forward pass without its cache: the activation overwrites Z1.
     """
-    return (A2 - one_hot(y, A2.shape[0], A2.dtype)) * shares
-
-
-def output_gradients(A1, A2, y, shares):
-    """The output layer's part of the backward pass.
-
-    Parameters
-    ----------
-    A1 : ndarray of shape (h, m)
-        The hidden activations.
-    A2 : ndarray of shape (n_classes, m)
-        The softmax probabilities.
-    y : ndarray of shape (m,)
-        Class indices in ``0 .. n_classes - 1``.
-    shares : ndarray of shape (m,)
-        Each sample's share of the mean loss: the note's ``1/m``.
-
-    Returns
-    -------
-    dZ2, dW2, db2 : ndarray
-        Shapes (n_classes, m), (n_classes, h), (n_classes,).
-    """
-    dZ2 = output_error(A2, y, shares)
-    dW2 = dZ2 @ A1.T  # dW2 = 1/m dZ2 . A1^T
-    db2 = dZ2.sum(axis=1)  # db2 = 1/m sum(dZ2)
-    return dZ2, dW2, db2
-
-
-def hidden_layer_rows(X, W1, b1, activation, A1, rows):
-    """The hidden layer of the forward pass for the units ``rows`` only.
-
-    ``Z1 = W1 . A0 + b1`` and ``A1 = g(Z1)`` in the note's own layout, written
-    into ``A1[rows]``. A unit's row depends only on its own weights, so threads
-    can compute different rows at once (see ``_unit_split``).
-
-    Parameters
-    ----------
-    X : ndarray of shape (m, n_features)
-        The dense batch; the note's ``A0`` is its transpose.
-    W1, b1 : ndarray
-        The hidden layer's weights (h, n_features) and biases (h,).
-    activation : {"relu", "tanh", "logistic"}
-        The hidden activation g.
-    A1 : ndarray of shape (h, m), C-contiguous
-        Receives ``g(Z1)`` in its rows ``rows``.
-    rows : slice
-        The hidden units to compute.
-    """
-    Z1 = A1[rows]
-    np.matmul(W1[rows], X.T, out=Z1)  # Z1 = W1 . A0
-    Z1 += b1[rows, np.newaxis]  # + b1
-    ACTIVATIONS[activation](Z1, out=Z1)  # A1 = g(Z1), over Z1
-
-
-def hidden_gradients_rows(X, dZ2, W2, A1, activation, dW1, db1, rows):
-    """The hidden layer of the backward pass for the units ``rows`` only.
-
-    ``dZ1 = W2^T . dZ2 * g'(Z1)``, ``dW1 = 1/m dZ1 . A0^T`` and
-    ``db1 = 1/m sum(dZ1)``, written into ``dW1[rows]`` and ``db1[rows]``.
-
-    Parameters
-    ----------
-    X : ndarray of shape (m, n_features)
-        The dense batch of the forward pass.
-    dZ2 : ndarray of shape (n_classes, m)
-        From :func:`output_gradients`.
-    W2 : ndarray of shape (n_classes, h)
-        The output layer's weights, as in the forward pass.
-    A1 : ndarray of shape (h, m)
-        The hidden activations from :func:`hidden_layer_rows`.
-    activation : {"relu", "tanh", "logistic"}
-        The hidden activation g.
-    dW1, db1 : ndarray
-        Receive the gradients in their rows ``rows``.
-    rows : slice
-        The hidden units to compute.
-    """
-    A1 = A1[rows]
-    dZ1 = W2[:, rows].T @ dZ2  # W2^T . dZ2
-    # g'(Z1) from A1 alone: A1 = max(Z1, 0) is positive exactly where Z1 is,
-    # and the tanh and logistic derivatives are written with A1 already.
-    dZ1 *= DERIVATIVES[activation](A1, A1)
-    np.matmul(dZ1, X, out=dW1[rows])  # dW1 = 1/m dZ1 . A0^T, and A0^T = X
-    dZ1.sum(axis=1, out=db1[rows])  # db1 = 1/m sum(dZ1)
+    W1, b1, W2, b2 = params
+    Z1 = hidden_input(X, W1, b1)
+    A1 = ACTIVATIONS[activation](Z1, out=Z1)
+    Z2 = (A1.T @ W2.T).T  # W2 . A1, with the long sample axis first as in Z1
+    Z2 += b2[:, np.newaxis]
+    return Z2
 
 
 #: Rows of X per block in :func:`loss_and_gradients` (a few MB of MNIST pixels).
@@ -459,6 +405,6 @@ def loss_and_gradients(
     if l2:
         W1, _, W2, _ = params
         total_loss += 0.5 * l2 * (np.vdot(W1, W1) + np.vdot(W2, W2)) / weight_sum
-        grads[0][...] += (l2 / weight_sum) * W1
-        grads[2][...] += (l2 / weight_sum) * W2
+        add_l2_gradient(grads[0], W1, l2, weight_sum)
+        add_l2_gradient(grads[2], W2, l2, weight_sum)
     return float(total_loss), grads

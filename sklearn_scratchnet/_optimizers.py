@@ -16,7 +16,24 @@ import math
 import numpy as np
 
 
-class GradientDescent:
+class _UpdateRule:
+    """What every update rule shares: a step is a start, then each parameter."""
+
+    def update(self, params, grads):
+        """Apply one step to ``params`` in place."""
+        self.start_step()
+        for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
+            self.update_part(index, param, grad)
+
+    def start_step(self):
+        """Begin a step."""
+
+    def update_part(self, index, param, grad, part=slice(None)):
+        """Update ``param[part]``, the parameter number ``index``, in place."""
+        raise NotImplementedError
+
+
+class GradientDescent(_UpdateRule):
     """The note's update ``W -= alpha dW``, with optional classical momentum.
 
     With ``momentum = mu > 0`` each parameter moves by a velocity
@@ -38,15 +55,6 @@ class GradientDescent:
         self.momentum = momentum
         self.velocities = [np.zeros_like(p) for p in params]
 
-    def update(self, params, grads):
-        """Apply one step to ``params`` in place."""
-        self.start_step()
-        for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
-            self.update_part(index, param, grad)
-
-    def start_step(self):
-        """Begin a step; plain gradient descent keeps no count of them."""
-
     def update_part(self, index, param, grad, part=slice(None)):
         """Update ``param[part]``, the parameter number ``index``, in place."""
         param, grad = param[part], grad[part]
@@ -59,7 +67,7 @@ class GradientDescent:
             param -= self.learning_rate * grad  # W = W - alpha dW
 
 
-class Adam:
+class Adam(_UpdateRule):
     r"""Adam (Kingma & Ba, 2015) with bias-corrected moment estimates.
 
     The same update as scikit-learn's MLPClassifier(solver="adam"):
@@ -73,7 +81,7 @@ class Adam:
 
     The moments are kept as exponentially weighted sums,
     ``M = sum_i beta_1^(t-i) g_i = m / (1 - beta_1)`` and ``V = v / (1 - beta_2)``
-    (see :meth:`update`), which takes two passes fewer over each weight array per
+    (see ``_step_size``), which takes two passes fewer over each weight array per
     step than updating the averages themselves.
 
     Parameters
@@ -107,8 +115,12 @@ class Adam:
         """The second moment estimates ``v``, one array per parameter."""
         return [(1 - self.beta_2) * V for V in self.second_moment_sums]
 
-    def update(self, params, grads):
-        """Apply one step to ``params`` in place.
+    def start_step(self):
+        """Count a new step ``t``."""
+        self.t += 1
+
+    def _step_size(self):
+        """Step t's scalar factor and the folded epsilon'.
 
         With ``m = (1 - beta_1) M`` and ``v = (1 - beta_2) V`` the step
         ``step_t m / (sqrt(v) + epsilon)`` equals
@@ -117,16 +129,6 @@ class Adam:
         each fewer to update than the averages, and the constant factors are folded
         into the scalar step.
         """
-        self.start_step()
-        for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
-            self.update_part(index, param, grad)
-
-    def start_step(self):
-        """Count a new step ``t``."""
-        self.t += 1
-
-    def _step_size(self):
-        """Step t's scalar factor and the folded epsilon' (see :meth:`update`)."""
         root = math.sqrt(1 - self.beta_2)
         step = (
             self.learning_rate

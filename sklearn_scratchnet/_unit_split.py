@@ -13,7 +13,9 @@ therefore gives each thread a range of hidden units and lets it do all of that
 work for them, with BLAS on one thread. The threads meet twice per step: once
 every range has its share of Z2, and once every range is updated. In between,
 the calling thread adds up Z2 and computes the softmax, the loss and ``dZ2``
-(ten rows).
+(ten rows). :class:`UnitSplitSteps` has the same step interface as the plain
+step, ``_steps.GradientSteps``; ``_steps.steps_for`` chooses between them once
+per fit.
 
 The split depends only on the number of hidden units and of threads, so a fit
 with a given ``random_state`` is reproducible. Across different numbers of
@@ -166,6 +168,64 @@ def _row_ranges(hidden_size, n_threads):
     return [slice(start, stop) for start, stop in itertools.pairwise(bounds)]
 
 
+def hidden_layer_rows(X, W1, b1, activation, A1, rows):
+    """The hidden layer of the forward pass for the units ``rows`` only.
+
+    ``Z1 = W1 . A0 + b1`` and ``A1 = g(Z1)`` in the note's own layout, written
+    into ``A1[rows]``. A unit's row depends only on its own weights, so threads
+    can compute different rows at once.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, n_features)
+        The dense batch; the note's ``A0`` is its transpose.
+    W1, b1 : ndarray
+        The hidden layer's weights (h, n_features) and biases (h,).
+    activation : {"relu", "tanh", "logistic"}
+        The hidden activation g.
+    A1 : ndarray of shape (h, m), C-contiguous
+        Receives ``g(Z1)`` in its rows ``rows``.
+    rows : slice
+        The hidden units to compute.
+    """
+    Z1 = A1[rows]
+    np.matmul(W1[rows], X.T, out=Z1)  # Z1 = W1 . A0
+    Z1 += b1[rows, np.newaxis]  # + b1
+    _network.ACTIVATIONS[activation](Z1, out=Z1)  # A1 = g(Z1), over Z1
+
+
+def hidden_gradients_rows(X, dZ2, W2, A1, activation, dW1, db1, rows):
+    """The hidden layer of the backward pass for the units ``rows`` only.
+
+    ``dZ1 = W2^T . dZ2 * g'(Z1)``, ``dW1 = 1/m dZ1 . A0^T`` and
+    ``db1 = 1/m sum(dZ1)``, written into ``dW1[rows]`` and ``db1[rows]``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (m, n_features)
+        The dense batch of the forward pass.
+    dZ2 : ndarray of shape (n_classes, m)
+        The output error ``A2 - Y``, each sample's share folded in.
+    W2 : ndarray of shape (n_classes, h)
+        The output layer's weights, as in the forward pass.
+    A1 : ndarray of shape (h, m)
+        The hidden activations from :func:`hidden_layer_rows`.
+    activation : {"relu", "tanh", "logistic"}
+        The hidden activation g.
+    dW1, db1 : ndarray
+        Receive the gradients in their rows ``rows``.
+    rows : slice
+        The hidden units to compute.
+    """
+    A1 = A1[rows]
+    dZ1 = W2[:, rows].T @ dZ2  # W2^T . dZ2
+    # g'(Z1) from A1 alone: A1 = max(Z1, 0) is positive exactly where Z1 is,
+    # and the tanh and logistic derivatives are written with A1 already.
+    dZ1 *= _network.DERIVATIVES[activation](A1, A1)
+    np.matmul(dZ1, X, out=dW1[rows])  # dW1 = 1/m dZ1 . A0^T, and A0^T = X
+    dZ1.sum(axis=1, out=db1[rows])  # db1 = 1/m sum(dZ1)
+
+
 class UnitSplitSteps:
     """Gradient steps of one fit, the hidden units split over threads.
 
@@ -173,6 +233,8 @@ class UnitSplitSteps:
     ----------
     params : tuple of ndarray
         ``(W1, b1, W2, b2)``, updated in place by :meth:`step`.
+    optimizer : GradientDescent or Adam
+        Updates the parameters, row range by row range.
     n_threads : int
         Threads to use, the calling thread included.
     activation : {"relu", "tanh", "logistic"}
@@ -181,8 +243,9 @@ class UnitSplitSteps:
         L2 penalty strength.
     """
 
-    def __init__(self, params, n_threads, activation, l2):
+    def __init__(self, params, optimizer, n_threads, activation, l2):
         self.params = params
+        self.optimizer = optimizer
         self.activation = activation
         self.l2 = l2
         self.hidden_size = params[0].shape[0]
@@ -193,7 +256,7 @@ class UnitSplitSteps:
             self._executor = _shared_executor(self.n_threads - 1)
 
     @contextmanager
-    def one_blas_thread(self):
+    def running(self):
         """Run the products inside on one BLAS thread: the units are the split."""
         if self.n_threads == 1:
             yield
@@ -201,7 +264,7 @@ class UnitSplitSteps:
         with _one_blas_thread():
             yield
 
-    def step(self, X, y, sample_weight, optimizer):
+    def step(self, X, y, sample_weight):
         """One gradient step on the batch ``X``: forward, backward and update.
 
         Parameters
@@ -212,8 +275,6 @@ class UnitSplitSteps:
             Class indices.
         sample_weight : ndarray of shape (m,) or None
             Non-negative weights with a positive sum.
-        optimizer : GradientDescent or Adam
-            Updates the parameters, row range by row range.
 
         Returns
         -------
@@ -223,17 +284,18 @@ class UnitSplitSteps:
         W1, b1, W2, b2 = self.params
         m = X.shape[0]
         A1, Z2_parts = self._buffers(m)
-        shares, weight_sum = _network._sample_shares(m, sample_weight, W1.dtype)
+        share, weight_sum = _network.sample_shares(m, sample_weight, W1.dtype)
 
         self._in_parallel(self._forward_rows, X, A1, Z2_parts)
         Z2 = Z2_parts.sum(axis=0)  # Z2 = W2 . A1 + b2, summed over the ranges
         Z2 += b2[:, np.newaxis]
         batch_loss = _network.loss(Z2, y, self.params, sample_weight, self.l2)
-        dZ2 = _network.output_error(_network.softmax(Z2), y, shares)
+        Y = _network.one_hot(y, Z2.shape[0], Z2.dtype)
+        dZ2 = (_network.softmax(Z2) - Y) * share  # dZ2 = A2 - Y
 
-        optimizer.start_step()
-        self._in_parallel(self._backward_rows, X, dZ2, A1, optimizer, weight_sum)
-        optimizer.update_part(3, b2, dZ2.sum(axis=1))  # db2 = 1/m sum(dZ2)
+        self.optimizer.start_step()
+        self._in_parallel(self._backward_rows, X, dZ2, A1, weight_sum)
+        self.optimizer.update_part(3, b2, dZ2.sum(axis=1))  # db2 = 1/m sum(dZ2)
         return batch_loss
 
     def _forward_rows(self, X, A1, Z2_parts, part, rows):
@@ -243,10 +305,10 @@ class UnitSplitSteps:
         ``Z2_parts[part]``.
         """
         W1, b1, W2, _ = self.params
-        _network.hidden_layer_rows(X, W1, b1, self.activation, A1, rows)
+        hidden_layer_rows(X, W1, b1, self.activation, A1, rows)
         np.matmul(W2[:, rows], A1[rows], out=Z2_parts[part])
 
-    def _backward_rows(self, X, dZ2, A1, optimizer, weight_sum, part, rows):
+    def _backward_rows(self, X, dZ2, A1, weight_sum, part, rows):
         """The backward pass and update of the hidden units ``rows``.
 
         These units' columns of W2 are read and updated here only, so the ranges
@@ -258,13 +320,13 @@ class UnitSplitSteps:
         # dW2 = 1/m dZ2 . A1^T, computed transposed: these units' columns of dW2
         # are rows of its transpose, which BLAS writes in place.
         np.matmul(A1[rows], dZ2.T, out=self._dW2_transposed[rows])
-        _network.hidden_gradients_rows(X, dZ2, W2, A1, self.activation, dW1, db1, rows)
+        hidden_gradients_rows(X, dZ2, W2, A1, self.activation, dW1, db1, rows)
         if self.l2:
-            dW1[rows] += (self.l2 / weight_sum) * W1[rows]
-            dW2[columns] += (self.l2 / weight_sum) * W2[columns]
-        optimizer.update_part(0, W1, dW1, rows)
-        optimizer.update_part(1, b1, db1, rows)
-        optimizer.update_part(2, W2, dW2, columns)
+            _network.add_l2_gradient(dW1[rows], W1[rows], self.l2, weight_sum)
+            _network.add_l2_gradient(dW2[columns], W2[columns], self.l2, weight_sum)
+        self.optimizer.update_part(0, W1, dW1, rows)
+        self.optimizer.update_part(1, b1, db1, rows)
+        self.optimizer.update_part(2, W2, dW2, columns)
 
     def _buffers(self, m):
         """The arrays reused from step to step; return those of m samples.

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from sklearn_scratchnet import ScratchMLPClassifier, _network, _unit_split
 from sklearn_scratchnet._optimizers import Adam, GradientDescent
@@ -40,9 +40,10 @@ def test_split_step_takes_the_gradient_of_loss_and_gradients(activation, l2, wei
         X, y, params, activation, sample_weight, l2
     )
     before = _copies(params)
-    steps = _unit_split.UnitSplitSteps(params, 3, activation, l2)
-    with steps.one_blas_thread():
-        loss = steps.step(X, y, sample_weight, GradientDescent(params, 1.0))
+    optimizer = GradientDescent(params, 1.0)
+    steps = _unit_split.UnitSplitSteps(params, optimizer, 3, activation, l2)
+    with steps.running():
+        loss = steps.step(X, y, sample_weight)
 
     assert loss == pytest.approx(expected_loss, rel=1e-12)
     for old, new, grad in zip(before, params, expected_grads, strict=True):
@@ -51,10 +52,11 @@ def test_split_step_takes_the_gradient_of_loss_and_gradients(activation, l2, wei
 
 def _train_split(n_threads, n_steps=6):
     X, y, params = _problem(m=64, hidden=40)
-    steps = _unit_split.UnitSplitSteps(params, n_threads, "relu", 0.01)
-    optimizer = Adam(params, 0.01)
-    with steps.one_blas_thread():
-        losses = [steps.step(X, y, None, optimizer) for _ in range(n_steps)]
+    steps = _unit_split.UnitSplitSteps(
+        params, Adam(params, 0.01), n_threads, "relu", 0.01
+    )
+    with steps.running():
+        losses = [steps.step(X, y, None) for _ in range(n_steps)]
     return params, losses
 
 
@@ -84,7 +86,7 @@ def test_the_calling_thread_takes_a_little_more_than_an_even_share():
 
 def test_an_error_in_another_thread_is_raised_after_every_thread_stopped():
     X, y, params = _problem(hidden=12)
-    steps = _unit_split.UnitSplitSteps(params, 3, "relu", 0.0)
+    steps = _unit_split.UnitSplitSteps(params, Adam(params, 0.1), 3, "relu", 0.0)
     finished = []
 
     def fail_after_the_first_range(part, rows):
@@ -117,19 +119,28 @@ def test_available_threads_follows_threadpool_limits():
 _SPLIT_STEP = _unit_split.UnitSplitSteps.step
 
 
+def _split_steps(n_threads):
+    params = _problem()[2]
+    return _unit_split.UnitSplitSteps(params, Adam(params, 0.1), n_threads, "relu", 0)
+
+
+def _blas_threads():
+    return min(info["num_threads"] for info in threadpool_info()
+               if info["user_api"] == "blas")  # fmt: skip
+
+
 def test_fits_in_several_threads_restore_blas_threads_in_any_order():
     """BLAS's thread count comes back to what it was, whichever fit ends first."""
-    before = _unit_split.available_threads()
-    first = _unit_split.UnitSplitSteps(_problem()[2], 2, "relu", 0.0)
-    second = _unit_split.UnitSplitSteps(_problem()[2], 2, "relu", 0.0)
-    first_context, second_context = first.one_blas_thread(), second.one_blas_thread()
+    before = _blas_threads()
+    first, second = _split_steps(2), _split_steps(2)
+    first_context, second_context = first.running(), second.running()
     first_context.__enter__()
     second_context.__enter__()
-    assert _unit_split.available_threads() == 1
+    assert _blas_threads() == 1
     first_context.__exit__(None, None, None)  # the first to begin ends first
-    assert _unit_split.available_threads() == 1  # the second still runs
+    assert _blas_threads() == 1  # the second still runs
     second_context.__exit__(None, None, None)
-    assert _unit_split.available_threads() == before
+    assert _blas_threads() == before
 
 
 def _fit(X, y, split, monkeypatch, **params):

@@ -1,0 +1,375 @@
+"""The training loop: passes over the data in mini-batches, until a rule says stop.
+
+The loop knows no estimator. It is handed the training data, a step object (see
+``_steps``: one gradient step per mini-batch), the :class:`History` of earlier
+passes, a stopping rule and, optionally, a validation set, and it returns a
+:class:`TrainingOutcome`. It is layered as::
+
+    train            passes, validation scores, stopping, Ctrl-C, callback hooks
+      run_pass       one pass: shuffling, mini-batches, divergence
+        steps.step   forward, loss, backward and update of one batch
+
+A pass is one sweep over the training data (an "epoch"). The loop updates the
+parameters and the history in place; the estimator keeps a copy of its model to
+put back should the training fail.
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from sklearn_scratchnet import _network
+from sklearn_scratchnet._interrupt import deferred_keyboard_interrupt
+
+# A mean cross-entropy this large, and this many times the best pass's, only
+# comes from a learning rate that is too large (a fresh network starts near
+# log(n_classes) ~ 2.3).
+DIVERGED_LOSS = 1000.0
+DIVERGED_FACTOR = 1000.0
+
+
+@dataclass
+class History:
+    """What the passes of a model recorded, across fits; the loop appends to it.
+
+    Attributes
+    ----------
+    loss_curve : list of float
+        Training loss of each pass.
+    best_loss : float
+        Lowest training loss so far.
+    validation_scores, validation_losses : list of float or None
+        Validation accuracy and loss after each pass; None without a
+        validation set.
+    best_validation_score : float or None
+        Highest validation accuracy so far; None without a validation set.
+    """
+
+    loss_curve: list
+    best_loss: float = np.inf
+    validation_scores: list | None = None
+    validation_losses: list | None = None
+    best_validation_score: float | None = None
+
+    def record(self, loss, validation_score=None, validation_loss=None):
+        """Append a pass's training loss and, with a validation set, its scores."""
+        self.loss_curve.append(loss)
+        self.best_loss = min(self.best_loss, loss)
+        if validation_score is not None:
+            self.validation_scores.append(validation_score)
+            self.validation_losses.append(validation_loss)
+            self.best_validation_score = max(
+                self.best_validation_score, validation_score
+            )
+
+
+@dataclass
+class ValidationSet:
+    """Held-out samples scored after each pass: X, class indices y, weights."""
+
+    X: object
+    y: np.ndarray
+    sample_weight: np.ndarray | None = None
+
+    def score_and_loss(self, params, activation):
+        """Weighted accuracy and mean cross-entropy of the network ``params``."""
+        Z2 = _network.logits(self.X, params, activation)
+        correct = np.argmax(Z2, axis=0) == self.y
+        score = float(np.average(correct, weights=self.sample_weight))
+        return score, _network.loss(Z2, self.y, params, self.sample_weight)
+
+
+class NoImprovement:
+    """MLPClassifier's stopping rule: too many passes without progress.
+
+    A pass makes progress when it lowers the best training loss so far by at
+    least ``tol`` or, with ``on_validation``, raises the best validation score so
+    far by at least ``tol``. Training stops after more than ``n_iter_no_change``
+    passes in a row without progress.
+
+    Parameters
+    ----------
+    n_iter_no_change : int
+        Passes without progress that are tolerated.
+    tol : float
+        The least improvement that counts as progress.
+    on_validation : bool
+        Judge progress by the validation score instead of the training loss.
+    """
+
+    def __init__(self, n_iter_no_change, tol, on_validation):
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.on_validation = on_validation
+        self.passes_without_progress = 0
+
+    def count(self, history, loss, validation_score):
+        """Count a pass, against the bests of ``history`` before this pass."""
+        if self.on_validation:
+            progress = validation_score >= history.best_validation_score + self.tol
+        else:
+            progress = loss <= history.best_loss - self.tol
+        if progress:
+            self.passes_without_progress = 0
+        else:
+            self.passes_without_progress += 1
+
+    @property
+    def says_stop(self):
+        """Whether too many passes in a row made no progress."""
+        return self.passes_without_progress > self.n_iter_no_change
+
+
+class BestWeights:
+    """A copy of the weights with the best validation score (early stopping).
+
+    Parameters
+    ----------
+    score : float, default=-inf
+        The score to beat.
+    params : tuple of ndarray, default=None
+        The weights that scored ``score``, if known.
+    """
+
+    def __init__(self, score=-np.inf, params=None):
+        self.score = score
+        self.params = params
+
+    def offer(self, score, params):
+        """Keep a copy of ``params`` if they score better than any before."""
+        if score > self.score:
+            self.score = score
+            self.params = tuple(p.copy() for p in params)
+
+
+class NoHooks:
+    """The callback hooks of a loop that has no callbacks."""
+
+    def pass_begun(self):
+        """Called before each pass."""
+
+    def pass_ended(self, params):
+        """Called after each complete pass; True asks the loop to stop."""
+        return False
+
+
+@dataclass
+class TrainingOutcome:
+    """How a call of :func:`train` ended.
+
+    Attributes
+    ----------
+    params : tuple of ndarray
+        The weights to keep: the best pass's with :class:`BestWeights`, else the
+        last step's.
+    n_passes : int
+        Complete passes made.
+    samples_seen : int
+        Training samples used in steps, counting each pass.
+    stopped_by : str
+        "max passes", "no improvement", "callback" or "interrupt".
+    interrupted_at : str or None
+        Where Ctrl-C stopped the training, in words.
+    kept_best : bool
+        Whether ``params`` are the best pass's rather than the last step's.
+    """
+
+    params: tuple
+    n_passes: int
+    samples_seen: int
+    stopped_by: str
+    interrupted_at: str | None = None
+    kept_best: bool = False
+
+
+def train(
+    steps, X, y, sample_weight, *, max_passes, batch_size, shuffle, rng, history,
+    stopping, validation=None, activation="relu", best_weights=None,
+    hooks=None, first_pass=1, verbose=False,
+):  # fmt: skip
+    """Train ``steps.params`` for up to ``max_passes`` passes over ``(X, y)``.
+
+    Parameters
+    ----------
+    steps : GradientSteps or UnitSplitSteps
+        Owns the parameters and the optimizer; one gradient step per batch.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Training data.
+    y : ndarray of shape (n_samples,)
+        Class indices.
+    sample_weight : ndarray of shape (n_samples,)
+        Positive weights.
+    max_passes : int
+        Passes to make unless something stops the training earlier.
+    batch_size : int
+        Samples per step, at most ``n_samples``.
+    shuffle : bool
+        Shuffle the samples before each pass of mini-batches.
+    rng : numpy.random.RandomState
+        Draws the shuffling order.
+    history : History
+        Earlier passes' record; this training's passes are appended.
+    stopping : NoImprovement
+        The stopping rule.
+    validation : ValidationSet, default=None
+        Scored after each pass and recorded in ``history``.
+    activation : str, default="relu"
+        The hidden activation, for scoring the validation set.
+    best_weights : BestWeights, default=None
+        Keep the weights of the pass with the best validation score.
+    hooks : NoHooks-like, default=None
+        ``pass_begun()`` and ``pass_ended(params)`` around each pass.
+    first_pass : int, default=1
+        The number of this training's first pass, for messages.
+    verbose : bool, default=False
+        Print a line per pass.
+
+    Returns
+    -------
+    outcome : TrainingOutcome
+
+    Raises
+    ------
+    FloatingPointError
+        If the training diverges (see :func:`raise_if_diverged`).
+    KeyboardInterrupt
+        If raised in the middle of a step, when the weights may be half updated.
+    """
+    hooks = hooks or NoHooks()
+    n_samples = X.shape[0]
+    n_passes = samples_seen = 0
+    stopped_by, interrupted_at = "max passes", None
+    with deferred_keyboard_interrupt() as interrupt:
+        try:
+            for pass_number in range(first_pass, first_pass + max_passes):
+                start_time = time.perf_counter()
+                hooks.pass_begun()
+                loss, n_steps, n_batches = run_pass(
+                    steps, X, y, sample_weight, batch_size, shuffle, rng,
+                    interrupt, pass_number, history.best_loss,
+                )  # fmt: skip
+                if n_steps < n_batches:  # Ctrl-C in the middle of the pass
+                    samples_seen += min(n_steps * batch_size, n_samples)
+                    stopped_by = "interrupt"
+                    interrupted_at = (
+                        f"in pass {pass_number} after {n_steps} of {n_batches} "
+                        "mini-batches"
+                    )
+                    break
+                raise_if_diverged(loss, steps.params, pass_number, history.best_loss)
+                samples_seen += n_samples
+                n_passes += 1
+
+                score = validation_loss = None
+                if validation is not None:
+                    score, validation_loss = validation.score_and_loss(
+                        steps.params, activation
+                    )
+                if verbose:
+                    message = f"Epoch {pass_number}, loss = {loss:.6f}"
+                    if validation is not None:
+                        message += f", validation score = {score:.4f}"
+                    print(f"{message}, {time.perf_counter() - start_time:.2f}s")
+                stopping.count(history, loss, score)
+                if best_weights is not None:
+                    best_weights.offer(score, steps.params)
+                history.record(loss, score, validation_loss)
+
+                if hooks.pass_ended(steps.params):
+                    stopped_by = "callback"
+                    break
+                if interrupt.requested:
+                    stopped_by = "interrupt"
+                    interrupted_at = f"after pass {pass_number}"
+                    break
+                if stopping.says_stop:
+                    stopped_by = "no improvement"
+                    if verbose:
+                        print(
+                            f"No improvement of at least tol={stopping.tol} for "
+                            f"{stopping.n_iter_no_change} consecutive passes: "
+                            "stopping."
+                        )
+                    break
+        except KeyboardInterrupt:
+            # Raised, not requested: by a callback, or a second Ctrl-C. Between
+            # steps the weights are whole and training stops as for the first
+            # Ctrl-C; within a step they may be half updated: this training fails.
+            if interrupt.in_step:
+                raise
+            stopped_by = "interrupt"
+            interrupted_at = f"after pass {first_pass + n_passes - 1}"
+
+    kept_best = best_weights is not None and best_weights.params is not None
+    return TrainingOutcome(
+        params=best_weights.params if kept_best else steps.params,
+        n_passes=n_passes,
+        samples_seen=samples_seen,
+        stopped_by=stopped_by,
+        interrupted_at=interrupted_at,
+        kept_best=kept_best,
+    )
+
+
+def run_pass(
+    steps, X, y, sample_weight, batch_size, shuffle, rng, interrupt, pass_number,
+    best_loss,
+):  # fmt: skip
+    """One pass over the data: a gradient step per mini-batch.
+
+    Returns
+    -------
+    loss : float
+        The mean of the mini-batches' losses, weighted by their sample weights
+        (each taken before its step).
+    n_steps : int
+        Steps taken.
+    n_batches : int
+        Mini-batches in the pass; more than ``n_steps`` means that Ctrl-C
+        stopped the pass after a whole step.
+    """
+    n_samples = X.shape[0]
+    shuffled = shuffle and batch_size < n_samples
+    order = rng.permutation(n_samples) if shuffled else None
+    batches = range(0, n_samples, batch_size)
+    weighted_loss = 0.0
+    with steps.running():
+        for n_steps, start in enumerate(batches, start=1):
+            batch = slice(start, start + batch_size)
+            if order is not None:
+                batch = order[batch]
+            batch_weight = sample_weight[batch]
+            interrupt.in_step = True
+            batch_loss = steps.step(X[batch], y[batch], batch_weight)
+            interrupt.in_step = False
+            if not np.isfinite(batch_loss):  # stop at the first bad mini-batch
+                raise_if_diverged(batch_loss, (), pass_number, best_loss)
+            weighted_loss += batch_loss * float(batch_weight.sum())
+            if interrupt.requested and n_steps < len(batches):
+                raise_if_diverged(0.0, steps.params, pass_number, best_loss)
+                return weighted_loss, n_steps, len(batches)
+    return weighted_loss / float(sample_weight.sum()), len(batches), len(batches)
+
+
+def raise_if_diverged(loss, params, pass_number, best_loss):
+    """Stop training whose loss or weights blew up, naming the likely cause.
+
+    Non-finite values are divergence; so is a loss above ``DIVERGED_LOSS`` that
+    grew ``DIVERGED_FACTOR``-fold over the best pass so far, which a too-large
+    learning rate causes long before anything overflows.
+    """
+    finite = np.isfinite(loss) and all(np.isfinite(p).all() for p in params)
+    blown_up = finite and loss > max(DIVERGED_LOSS, DIVERGED_FACTOR * best_loss)
+    if finite and not blown_up:
+        return
+    what = (
+        f"the loss grew from {best_loss:.4g} to {loss:.4g}"
+        if blown_up
+        else "the loss or the weights became infinite or NaN"
+    )
+    raise FloatingPointError(
+        f"Training diverged in pass {pass_number}: {what}. Lower alpha (the "
+        "learning rate), scale X (for MNIST, X / 255), or use solver='adam'. The "
+        "previous model, if any, is kept."
+    )
