@@ -56,6 +56,9 @@ _executor_lock = threading.Lock()
 _blas_limit_lock = threading.Lock()
 _blas_limit = None
 _blas_limit_users = 0
+# BLAS's thread counts as the first split fit found them, while split fits hold
+# BLAS to one thread; None otherwise.
+_blas_threads_outside_limit = None
 
 
 def available_threads():
@@ -63,14 +66,19 @@ def available_threads():
 
     This follows ``threadpoolctl.threadpool_limits`` and the ``*_NUM_THREADS``
     environment variables, so joblib and Dask workers, whose BLAS is limited to
-    their share of the cores, do not split their steps over more threads.
+    their share of the cores, do not split their steps over more threads. The
+    one-thread limit that split fits set while they run is not counted: a fit
+    chooses its steps from the process's threads, whatever else runs.
 
     Returns
     -------
     n_threads : int
         At least 1.
     """
-    counts = [library.num_threads for library in _blas_controller().lib_controllers]
+    with _blas_limit_lock:
+        counts = _blas_threads_outside_limit or [
+            library.num_threads for library in _blas_controller().lib_controllers
+        ]
     return max(1, min([*counts, os.cpu_count() or 1]))
 
 
@@ -115,9 +123,11 @@ def _one_blas_thread():
     restores the count found by the first, which nested ``threadpool_limits``
     would not do when the fits end in another order than they began.
     """
-    global _blas_limit, _blas_limit_users
+    global _blas_limit, _blas_limit_users, _blas_threads_outside_limit
     with _blas_limit_lock:
         if _blas_limit_users == 0:
+            controllers = _blas_controller().lib_controllers
+            _blas_threads_outside_limit = [c.num_threads for c in controllers]
             _blas_limit = _blas_controller().limit(limits=1)
         _blas_limit_users += 1
     try:
@@ -127,16 +137,19 @@ def _one_blas_thread():
             _blas_limit_users -= 1
             if _blas_limit_users == 0:
                 _blas_limit.restore_original_limits()
-                _blas_limit = None
+                _blas_limit = _blas_threads_outside_limit = None
 
 
 def _shared_executor(n_workers):
-    """A pool of at least ``n_workers`` threads, shared by the whole process."""
+    """A pool of at least ``n_workers`` threads, shared by the whole process.
+
+    A larger pool replaces a smaller one for the fits that begin afterwards. The
+    smaller one is not shut down: fits running in other threads still submit to
+    it, and its threads end once the last of those fits lets it go.
+    """
     global _executor, _executor_workers
     with _executor_lock:
         if _executor is None or _executor_workers < n_workers:
-            if _executor is not None:
-                _executor.shutdown(wait=False)  # its threads end when idle
             _executor = ThreadPoolExecutor(
                 max_workers=n_workers, thread_name_prefix="scratchnet-step"
             )
@@ -148,9 +161,11 @@ def _forget_threads_in_child():
     # A forked child inherits the pool object but not its threads, and none of
     # the parent's fits.
     global _executor, _executor_lock, _blas_limit, _blas_limit_lock, _blas_limit_users
+    global _blas_threads_outside_limit
     _executor = None
     _executor_lock = threading.Lock()
     _blas_limit, _blas_limit_lock, _blas_limit_users = None, threading.Lock(), 0
+    _blas_threads_outside_limit = None
 
 
 if hasattr(os, "register_at_fork"):

@@ -143,6 +143,27 @@ def test_fits_in_several_threads_restore_blas_threads_in_any_order():
     assert _blas_threads() == before
 
 
+def test_a_fit_asking_for_more_threads_leaves_running_fits_their_pool(monkeypatch):
+    """A fit that needs a larger pool must not shut down the one that another
+    fit, running in another thread, still submits its ranges to."""
+    monkeypatch.setattr(_unit_split, "_executor", None)
+    monkeypatch.setattr(_unit_split, "_executor_workers", 0)
+    X, y, _ = _problem()
+    running = _split_steps(2)
+    _split_steps(3)  # begins meanwhile, with a pool of two workers
+    with running.running():
+        loss = running.step(X, y, None)
+    assert np.isfinite(loss)
+
+
+def test_other_fits_see_the_process_threads_while_a_split_fit_runs():
+    """The one-thread limit of a split fit is its own: a fit that begins
+    meanwhile chooses its steps from the threads the process has."""
+    before = _unit_split.available_threads()
+    with _split_steps(2).running():
+        assert _unit_split.available_threads() == before
+
+
 def _fit(X, y, split, monkeypatch, **params):
     threads = 2 if split else 1
     monkeypatch.setattr(_unit_split, "available_threads", lambda: threads)
