@@ -162,8 +162,10 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Hold out ``validation_fraction`` of the training data (stratified), stop
         when the validation accuracy has not improved by ``tol`` for
         ``n_iter_no_change`` passes, and keep the weights of the best pass.
-        A validation set given to ``fit`` as ``X_val, y_val`` is used instead of
-        a split. Ignored by ``partial_fit``.
+        With ``warm_start``, the weights a fit starts from compete too: a
+        continued fit whose passes never beat them keeps them. A validation set
+        given to ``fit`` as ``X_val, y_val`` is used instead of a split. Ignored
+        by ``partial_fit``.
 
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping`` is True.
@@ -580,7 +582,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             validation=validation,
             activation=self.activation,
             best_weights=(
-                _training.BestWeights(history.best_validation_score)
+                self._best_weights_so_far(validation, from_current_weights)
                 if on_validation
                 else None
             ),
@@ -620,6 +622,17 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.validation_scores_ = [] if with_validation else None
         self.validation_loss_curve_ = [] if with_validation else None
         self.best_validation_score_ = -np.inf if with_validation else None
+
+    def _best_weights_so_far(self, validation, from_current_weights):
+        """What a pass must beat to be kept by early stopping.
+
+        A continued fit starts from weights that may be better than any of its
+        passes: they compete too, scored on this fit's validation set.
+        """
+        if not from_current_weights:
+            return _training.BestWeights()
+        score, _ = validation.score_and_loss(self._params(), self.activation)
+        return _training.BestWeights(score, tuple(p.copy() for p in self._params()))
 
     def _history(self, with_validation):
         """The model's record of its passes, for the training loop to extend."""

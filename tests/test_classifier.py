@@ -459,6 +459,23 @@ def test_fit_without_warm_start_starts_over(digits):
         np.testing.assert_array_equal(before, after)
 
 
+def test_warm_start_with_early_stopping_never_ends_on_worse_weights(digits):
+    """A continued fit whose passes never beat the weights it started from keeps
+    those weights, as early stopping keeps the best pass's."""
+    X, y = digits
+    clf = ScratchMLPClassifier(
+        hidden_size=32, solver="adam", alpha=0.01, batch_size=64, max_iter=30,
+        early_stopping=True, warm_start=True, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    before = [w.copy() for w in weights_of(clf)]
+    best = clf.best_validation_score_
+    clf.set_params(alpha=0.5, max_iter=3)  # a step size that ruins the weights
+    clf.fit(X, y)
+    assert max(clf.validation_scores_[-3:]) < best  # no pass beat the start
+    for kept, started in zip(weights_of(clf), before, strict=True):
+        np.testing.assert_array_equal(kept, started)
+
+
 def test_warm_start_refuses_new_classes(digits):
     X, y = digits
     clf = ScratchMLPClassifier(max_iter=2, warm_start=True).fit(X[y < 5], y[y < 5])
