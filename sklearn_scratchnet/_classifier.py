@@ -186,9 +186,11 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         An int gives bitwise-identical results from one fit to the next.
 
     warm_start : bool, default=False
-        If True, ``fit`` continues from the current weights (the classes must
-        be the same) instead of starting over; ``loss_curve_`` and ``n_iter_``
-        keep growing.
+        If True, ``fit`` continues from the current weights instead of starting
+        over; ``loss_curve_`` and ``n_iter_`` keep growing. The data must have
+        the same classes, and ``hidden_size`` must be the fitted network's: a
+        continued fit cannot resize the network, and raises a ValueError that
+        says so (set ``warm_start=False`` to start afresh).
 
     verbose : bool or int, default=False
         Print one line per pass: loss, validation score and time.
@@ -353,7 +355,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """Train for one pass over (X, y), continuing from the current state.
 
         The weights and the optimizer state (momentum, Adam moments) carry over
-        between calls. ``early_stopping`` is ignored here.
+        between calls, so ``hidden_size`` must stay the fitted network's (a
+        ValueError says so otherwise). ``early_stopping`` is ignored here.
 
         Parameters
         ----------
@@ -528,7 +531,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         before it.
         """
         from_current_weights = hasattr(self, "W1_") and (partial or self.warm_start)
-        if not from_current_weights and not partial:
+        if from_current_weights:
+            self._check_same_network(partial)
+        elif not partial:
             self._forget_training()
         X, y_index, sample_weight = self._training_data(
             X, y, sample_weight, from_current_weights, partial
@@ -686,6 +691,22 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 "alpha (the learning rate), or switch to solver='adam'.",
                 ConvergenceWarning,
                 stacklevel=5,
+            )
+
+    def _check_same_network(self, partial):
+        """Refuse to continue training a network of another size than asked."""
+        fitted = self.W1_.shape[0]
+        if fitted != self.hidden_size:
+            if partial:
+                how, fresh = "partial_fit", "call fit with warm_start=False"
+            else:
+                how, fresh = "fit with warm_start=True", "set warm_start=False"
+            raise ValueError(
+                f"hidden_size={self.hidden_size}, but the fitted network has "
+                f"{fitted} hidden units: {how} continues training the fitted "
+                "network and "
+                f"cannot change its size. Set hidden_size back to {fitted}, or "
+                f"{fresh} to train a new network of {self.hidden_size} units."
             )
 
     def _check_two_classes(self):

@@ -476,6 +476,25 @@ def test_warm_start_with_early_stopping_never_ends_on_worse_weights(digits):
         np.testing.assert_array_equal(kept, started)
 
 
+@pytest.mark.parametrize("method", ["warm_start fit", "partial_fit"])
+def test_a_new_hidden_size_is_refused_when_continuing(digits, method):
+    """Continuing cannot resize the fitted network: a clear error, model kept."""
+    X, y = digits
+    clf = ScratchMLPClassifier(max_iter=3, warm_start=True, random_state=0)
+    clf.fit(X, y)
+    before = [w.copy() for w in weights_of(clf)]
+    clf.set_params(hidden_size=20)
+    with pytest.raises(ValueError, match="hidden_size=20.*10 hidden units"):
+        if method == "partial_fit":
+            clf.partial_fit(X, y)
+        else:
+            clf.fit(X, y)
+    for kept, fitted in zip(weights_of(clf), before, strict=True):
+        np.testing.assert_array_equal(kept, fitted)
+    clf.set_params(warm_start=False).fit(X, y)  # starting afresh resizes
+    assert clf.W1_.shape == (20, X.shape[1])
+
+
 def test_warm_start_refuses_new_classes(digits):
     X, y = digits
     clf = ScratchMLPClassifier(max_iter=2, warm_start=True).fit(X[y < 5], y[y < 5])
