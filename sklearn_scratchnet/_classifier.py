@@ -729,6 +729,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         )
         check_classification_targets(y)
         y_index = self._encode_labels(y, from_current_weights or partial)
+        if from_current_weights and not partial:
+            self._check_every_class(y_index)
         sample_weight = self._training_weights(sample_weight, X, y_index, partial)
         return X, y_index, sample_weight
 
@@ -746,6 +748,18 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 "warm_start=False to train on new classes."
             )
         return np.searchsorted(self.classes_, y)
+
+    def _check_every_class(self, y_index):
+        """A warm-started fit, as MLPClassifier's, needs every class in y."""
+        present = np.unique(y_index)
+        if len(present) < len(self.classes_):
+            raise ValueError(
+                "warm_start=True continues the fitted model, so y must have the "
+                f"same classes as the previous fit: {self.classes_.tolist()}; y "
+                f"has {self.classes_[present].tolist()}. Use partial_fit to train "
+                "on batches that lack some classes, or warm_start=False to start "
+                "afresh on these classes."
+            )
 
     def _training_weights(self, sample_weight, X, y_index, partial):
         sample_weight = _check_sample_weight(

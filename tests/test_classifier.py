@@ -495,6 +495,19 @@ def test_a_new_hidden_size_is_refused_when_continuing(digits, method):
     assert clf.W1_.shape == (20, X.shape[1])
 
 
+def test_warm_start_refuses_data_lacking_some_classes(digits):
+    """As MLPClassifier: a warm-started fit needs every class of the model."""
+    X, y = digits
+    clf = ScratchMLPClassifier(max_iter=2, warm_start=True, random_state=0)
+    clf.fit(X, y)
+    before = [w.copy() for w in weights_of(clf)]
+    with pytest.raises(ValueError, match=r"same classes.*\[0, 1, 2, 3, 4\]"):
+        clf.fit(X[y < 5], y[y < 5])
+    for kept, fitted in zip(weights_of(clf), before, strict=True):
+        np.testing.assert_array_equal(kept, fitted)
+    clf.partial_fit(X[y < 5], y[y < 5])  # batches of some classes are fine here
+
+
 def test_warm_start_refuses_new_classes(digits):
     X, y = digits
     clf = ScratchMLPClassifier(max_iter=2, warm_start=True).fit(X[y < 5], y[y < 5])
