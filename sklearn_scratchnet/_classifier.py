@@ -20,7 +20,6 @@ import numpy as np
 import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import (
@@ -39,6 +38,7 @@ from sklearn_scratchnet._callbacks import (
     PassCallbacks,
     weights_as_attributes,
 )
+from sklearn_scratchnet._holdout import stratified_hold_out
 from sklearn_scratchnet._optimizers import OPTIMIZERS
 from sklearn_scratchnet._version import __version__
 from sklearn_scratchnet.exceptions import (
@@ -165,7 +165,10 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         With ``warm_start``, the weights a fit starts from compete too: a
         continued fit whose passes never beat them keeps them. A validation set
         given to ``fit`` as ``X_val, y_val`` is used instead of a split. Ignored
-        by ``partial_fit``.
+        by ``partial_fit``. Where no stratified split exists (a class with a
+        single sample, or fewer validation samples than classes), the samples
+        are held out at random but never a class's last one, with a
+        :class:`~sklearn_scratchnet.exceptions.ValidationSplitWarning`.
 
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping`` is True.
@@ -809,17 +812,18 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return _training.ValidationSet(X_val, y_val)
 
     def _split_validation(self, X, y_index, sample_weight, rng):
-        """Hold out ``validation_fraction`` of the data, stratified when possible."""
-        counts = np.bincount(y_index)
-        n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
-        can_stratify = counts.min() >= 2 and n_val >= len(counts)
-        X, X_val, y_index, y_val, sample_weight, w_val = train_test_split(
+        """Hold out ``validation_fraction`` of the data, stratified by class."""
+        X, X_val, y_index, y_val, sample_weight, w_val = stratified_hold_out(
             X,
             y_index,
             sample_weight,
-            test_size=self.validation_fraction,
+            fraction=self.validation_fraction,
             random_state=rng,
-            stratify=y_index if can_stratify else None,
+            remedy="Pass a validation set of your own as X_val, y_val, give more "
+            "samples per class or a larger validation_fraction, or set "
+            "early_stopping=False.",
+            if_impossible="warn",
+            stacklevel=7,  # the caller of fit
         )
         return X, y_index, sample_weight, _training.ValidationSet(X_val, y_val, w_val)
 

@@ -44,6 +44,10 @@ class UnscaledInputWarning(UserWarning):
     """Training data has features far outside the range the network trains well on."""
 
 
+class ValidationSplitWarning(UserWarning):
+    """The validation set could not be stratified: it was held out another way."""
+
+
 class UntrustedModelError(ValueError):
     """A model file would need types or code that were not trusted to load it."""
 
@@ -53,4 +57,5 @@ __all__ = [
     "InconsistentVersionWarning",
     "UnscaledInputWarning",
     "UntrustedModelError",
+    "ValidationSplitWarning",
 ]

@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_scratchnet import ScratchMLPClassifier
+from sklearn_scratchnet.exceptions import ValidationSplitWarning
 
 
 @pytest.fixture(scope="module")
@@ -374,6 +375,34 @@ def test_early_stopping_keeps_the_best_validation_weights(digits):
     assert best_epoch < clf.n_iter_ - 1  # the last passes did not improve
     # 10 % of 1797 digits were held out: the training passes saw 1617 samples each.
     assert clf.t_ == clf.n_iter_ * 1617
+
+
+@pytest.mark.parametrize(
+    "classes, fraction, problem",
+    [
+        ([12, 12, 12, 1], 0.1, r"the classes \[3\] have a single sample"),
+        ([8, 8, 7, 7], 0.05, r"2 validation samples cannot hold each of the 4"),
+    ],
+)
+def test_an_impossible_stratified_split_warns_and_trains_on_every_class(
+    digits, classes, fraction, problem
+):
+    """Where train_test_split(stratify=y) would fail, the split is random but
+    never holds out a class's last sample, and says so."""
+    X, y = digits
+    keep = np.concatenate(
+        [np.flatnonzero(y == label)[:count] for label, count in enumerate(classes)]
+    )
+    clf = ScratchMLPClassifier(
+        early_stopping=True, validation_fraction=fraction, max_iter=5,
+        random_state=0,
+    )  # fmt: skip
+    with pytest.warns(ValidationSplitWarning, match=problem + r".*X_val, y_val"):
+        clf.fit(X[keep], y[keep])
+    n_val = int(np.ceil(fraction * len(keep)))
+    assert clf.t_ == clf.n_iter_ * (len(keep) - n_val)
+    with pytest.raises(ValueError, match="single sample"):  # nothing to hold out
+        clf.fit(X[:4], [0, 1, 2, 3])
 
 
 def test_own_validation_set_is_used_and_recorded(digits):
