@@ -403,8 +403,7 @@ def loss_and_gradients(
         for total, part in zip(grads, block_grads, strict=True):
             total += part
     if l2:
-        W1, _, W2, _ = params
-        total_loss += 0.5 * l2 * (np.vdot(W1, W1) + np.vdot(W2, W2)) / weight_sum
-        add_l2_gradient(grads[0], W1, l2, weight_sum)
-        add_l2_gradient(grads[2], W2, l2, weight_sum)
+        total_loss += l2_penalty(params, l2, weight_sum)
+        add_l2_gradient(grads[0], params[0], l2, weight_sum)
+        add_l2_gradient(grads[2], params[2], l2, weight_sum)
     return float(total_loss), grads

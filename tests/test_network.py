@@ -166,3 +166,15 @@ def test_blocked_loss_and_gradients_equal_the_whole_batch(weighted, l2):
         assert value == pytest.approx(whole_loss, rel=1e-12)
         for blocked, reference in zip(grads, whole, strict=True):
             np.testing.assert_allclose(blocked, reference, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_loss_in_blocks_adds_the_same_l2_penalty_as_the_whole(dtype):
+    """Two blank samples and a single hidden unit make every product exact, so
+    the cross-entropy of two blocks adds up to the whole's exactly: the losses
+    can differ only by how each adds the penalty."""
+    params = _network.init_params(6, 1, 3, "relu", np.random.RandomState(0), dtype)
+    X, y = np.zeros((2, 6), dtype), np.array([1, 1])
+    whole = _network.loss_and_gradients(X, y, params, l2=0.3)[0]
+    in_blocks = _network.loss_and_gradients(X, y, params, l2=0.3, block_rows=1)[0]
+    assert in_blocks == whole
