@@ -133,14 +133,45 @@ def build_parser():
     )
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    data_help = (
-        "'mnist' (full MNIST from $SCRATCHNET_DATA or scikit-learn's data home, "
-        "downloaded from OpenML if absent), 'sample' (the sample shipped with the "
-        "package) or a folder of the four IDX files in MNIST's layout. Default: "
-        "full MNIST if found locally ($SCRATCHNET_DATA, else ../shared/mnist, "
-        "else scikit-learn's data home), else the sample"
+    add_train_parser(commands)
+    add_evaluate_parser(commands)
+    add_predict_parser(commands)
+    add_info_parser(commands)
+    add_export_parser(commands)
+    return parser
+
+
+def add_data_argument(command):
+    """The ``--data`` option of a command that reads a data set."""
+    command.add_argument(
+        "--data",
+        metavar="mnist|sample|DIR",
+        help="'mnist' (full MNIST from $SCRATCHNET_DATA or scikit-learn's data "
+        "home, downloaded from OpenML if absent), 'sample' (the sample shipped "
+        "with the package) or a folder of the four IDX files in MNIST's layout. "
+        "Default: full MNIST if found locally ($SCRATCHNET_DATA, else "
+        "../shared/mnist, else scikit-learn's data home), else the sample",
     )
 
+
+def add_model_argument(command):
+    """The MODEL argument of a command that loads a model, with --trust-pickle."""
+    command.add_argument(
+        "model", type=Path, metavar="MODEL", help="a model saved by scratchnet train"
+    )
+    command.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="load MODEL even though it is a pickle (joblib) file, which can run "
+        "any code: only for files you made yourself",
+    )
+
+
+# ------------------------------------------------------------- scratchnet train
+
+
+def add_train_parser(commands):
+    """Add ``scratchnet train`` to the sub-command parsers ``commands``."""
     train = commands.add_parser(
         "train",
         help="train a model, report its test accuracy, save it and its figures",
@@ -153,7 +184,7 @@ def build_parser():
         "Ctrl-C stops the training after the current step and goes on with the "
         "model trained so far.",
     )
-    train.add_argument("--data", metavar="mnist|sample|DIR", help=data_help)
+    add_data_argument(train)
     train.add_argument(
         "--hidden-size", type=int, default=10, help="hidden units, the note's h"
     )
@@ -194,86 +225,13 @@ def build_parser():
     )
     train.set_defaults(run=train_command)
 
-    evaluate = commands.add_parser(
-        "evaluate",
-        help="accuracy, confusion matrix and per-class report on test digits",
-        description="Score a saved model on the test digits of a data set.",
-    )
-    add_model_argument(evaluate)
-    evaluate.add_argument("--data", metavar="mnist|sample|DIR", help=data_help)
-    evaluate.set_defaults(run=evaluate_command)
-
-    predict = commands.add_parser(
-        "predict",
-        help="predict the digit in image files",
-        description="Read images of single digits (PNG, JPEG, ...; any size; "
-        "dark on light or light on dark), preprocess them the MNIST way "
-        "(grayscale, scaled into 20x20, centred by mass in 28x28) and print the "
-        "predicted digit and its probability for each.",
-    )
-    add_model_argument(predict)
-    predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
-    predict.set_defaults(run=predict_command)
-
-    info = commands.add_parser(
-        "info",
-        help="parameters, training summary and library versions of a model",
-        description="Describe a saved model.",
-    )
-    add_model_argument(info)
-    info.set_defaults(run=info_command)
-
-    export = commands.add_parser(
-        "export",
-        help="write a model as an ONNX graph, for ONNX runtimes",
-        description="Convert a saved model to ONNX with skl2onnx (the onnx extra: "
-        'pip install "sklearn-scratchnet[onnx]"). The graph takes X, pixels / 255 '
-        "in the model's dtype, of shape (N, inputs), and gives label (N,) and "
-        "probabilities (N, classes), as predict and predict_proba.",
-    )
-    add_model_argument(export)
-    export.add_argument(
-        "out",
-        type=Path,
-        metavar="OUT.onnx",
-        help="the ONNX file to write (replaced if it exists)",
-    )
-    export.set_defaults(run=export_command)
-    return parser
-
-
-def add_model_argument(command):
-    """The MODEL argument of a command that loads a model, with --trust-pickle."""
-    command.add_argument(
-        "model", type=Path, metavar="MODEL", help="a model saved by scratchnet train"
-    )
-    command.add_argument(
-        "--trust-pickle",
-        action="store_true",
-        help="load MODEL even though it is a pickle (joblib) file, which can run "
-        "any code: only for files you made yourself",
-    )
-
-
-# ---------------------------------------------------------------------- commands
-
 
 def train_command(args):
     """``scratchnet train``: fit, report, save the model and the figures."""
     _require_extras("sklearn.callback", "rich", "matplotlib")
     if _model_format(args.out) == "skops":
         _require_extras("skops.io")
-    if not 0 <= args.validation_fraction < 1:
-        raise CommandError(
-            f"--validation-fraction must be in [0, 1); got {args.validation_fraction}.",
-            EXIT_USAGE,
-        )
-    if args.early_stopping and args.validation_fraction == 0:
-        raise CommandError(
-            "--early-stopping needs validation digits: give a "
-            "--validation-fraction above 0.",
-            EXIT_USAGE,
-        )
+    _check_validation_arguments(args)
     data = load_data(args.data)
     print(f"Data: {data.description}")
     X_train, X_test = scale_pixels(data.X_train), scale_pixels(data.X_test)
@@ -301,11 +259,7 @@ def train_command(args):
     print(f"Model: {clf!r}")
     seconds, interrupted = _fit_with_progress(clf, X_train, y_train, X_val, y_val)
     print(_training_summary(clf, seconds, interrupted))
-
-    y_pred = clf.predict(X_test)
-    print(f"Test accuracy: {np.mean(y_pred == y_test):.4f} on {len(y_test):,} digits")
-    print()
-    print(classification_report(y_test, y_pred, digits=4, zero_division=0))
+    _print_test_results(y_test, clf.predict(X_test))
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     persistence.dump(clf, args.out, format=_model_format(args.out))
@@ -314,6 +268,123 @@ def train_command(args):
     print("Figures:")
     for path, what in written:
         print(f"  {path}  ({what})")
+
+
+def _check_validation_arguments(args):
+    """Refuse a validation fraction out of range, or early stopping without one."""
+    if not 0 <= args.validation_fraction < 1:
+        raise CommandError(
+            f"--validation-fraction must be in [0, 1); got {args.validation_fraction}.",
+            EXIT_USAGE,
+        )
+    if args.early_stopping and args.validation_fraction == 0:
+        raise CommandError(
+            "--early-stopping needs validation digits: give a "
+            "--validation-fraction above 0.",
+            EXIT_USAGE,
+        )
+
+
+def _hold_out(X, y, fraction, random_state):
+    """Split off a validation set, stratified when every class allows it."""
+    _, counts = np.unique(y, return_counts=True)
+    n_val = int(np.ceil(fraction * len(y)))
+    stratify = y if counts.min() >= 2 and n_val >= len(counts) else None
+    return train_test_split(
+        X, y, test_size=fraction, stratify=stratify, random_state=random_state
+    )
+
+
+def _fit_with_progress(clf, X_train, y_train, X_val, y_val):
+    """Fit ``clf`` with a live progress bar on standard error; return seconds."""
+    from rich.console import Console
+
+    from sklearn_scratchnet._progress import EpochProgressBar, make_progress
+
+    start = time.perf_counter()
+    with make_progress(Console(stderr=True)) as progress:
+        clf.set_callbacks(EpochProgressBar(progress, X_val, y_val))
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                # Reported by the summary instead ("max_iter reached").
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                warnings.simplefilter("always", FitInterruptedWarning)
+                clf.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+        finally:
+            clf.set_callbacks()  # the bar is not part of the model to save
+    interrupted = None
+    for warning in caught:
+        if issubclass(warning.category, FitInterruptedWarning):
+            interrupted = str(warning.message)
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return time.perf_counter() - start, interrupted
+
+
+def save_figures(clf, X_test, y_test, model_path):
+    """Write the PNG figures of a trained model next to its file.
+
+    Parameters
+    ----------
+    clf : ScratchMLPClassifier
+        The fitted model.
+    X_test, y_test : arrays
+        Test digits (pixels in [0, 1]) and labels.
+    model_path : path-like
+        The model file; the figures are named after it without its suffix:
+        ``model.joblib`` gives ``model-loss.png`` and so on.
+
+    Returns
+    -------
+    written : list of (pathlib.Path, str)
+        Each file written and what it shows. The images of hidden units and
+        misclassified digits are drawn only for square images.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no window, no display needed
+    import matplotlib.pyplot as plt
+
+    side = int(round(np.sqrt(clf.n_features_in_)))
+    square = side * side == clf.n_features_in_
+    draw = {
+        "loss": lambda: plotting.plot_loss_curves(clf),
+        "hidden-units": lambda: plotting.plot_hidden_units(
+            clf, image_shape=(side, side)
+        ),
+        "confusion-matrix": lambda: plotting.plot_confusion_matrix(clf, X_test, y_test),
+        "misclassified": lambda: plotting.plot_misclassified(
+            clf, X_test, y_test, image_shape=(side, side)
+        ),
+    }
+    if not square:
+        del draw["hidden-units"], draw["misclassified"]
+    stem = Path(model_path).with_suffix("")
+    written = []
+    for name, make in draw.items():
+        path = stem.with_name(f"{stem.name}-{name}.png")
+        fig = make()
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        written.append((path, FIGURES[name]))
+    return written
+
+
+# ---------------------------------------------------------- scratchnet evaluate
+
+
+def add_evaluate_parser(commands):
+    """Add ``scratchnet evaluate`` to the sub-command parsers ``commands``."""
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="accuracy, confusion matrix and per-class report on test digits",
+        description="Score a saved model on the test digits of a data set.",
+    )
+    add_model_argument(evaluate)
+    add_data_argument(evaluate)
+    evaluate.set_defaults(run=evaluate_command)
 
 
 def evaluate_command(args):
@@ -325,13 +396,25 @@ def evaluate_command(args):
     print(f"Data: {data.description}")
     X_test = scale_pixels(data.X_test)
     _check_features(clf, X_test.shape[1], f"the data's {X_test.shape[1]} pixels")
-    y_test = data.y_test
-    y_pred = clf.predict(X_test)
-    print(f"Test accuracy: {np.mean(y_pred == y_test):.4f} on {len(y_test):,} digits")
-    print()
-    _print_confusion_matrix(y_test, y_pred, clf.classes_)
-    print()
-    print(classification_report(y_test, y_pred, digits=4, zero_division=0))
+    _print_test_results(data.y_test, clf.predict(X_test), confusion=clf.classes_)
+
+
+# ----------------------------------------------------------- scratchnet predict
+
+
+def add_predict_parser(commands):
+    """Add ``scratchnet predict`` to the sub-command parsers ``commands``."""
+    predict = commands.add_parser(
+        "predict",
+        help="predict the digit in image files",
+        description="Read images of single digits (PNG, JPEG, ...; any size; "
+        "dark on light or light on dark), preprocess them the MNIST way "
+        "(grayscale, scaled into 20x20, centred by mass in 28x28) and print the "
+        "predicted digit and its probability for each.",
+    )
+    add_model_argument(predict)
+    predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
+    predict.set_defaults(run=predict_command)
 
 
 def predict_command(args):
@@ -356,6 +439,20 @@ def predict_command(args):
     return exit_code
 
 
+# -------------------------------------------------------------- scratchnet info
+
+
+def add_info_parser(commands):
+    """Add ``scratchnet info`` to the sub-command parsers ``commands``."""
+    info = commands.add_parser(
+        "info",
+        help="parameters, training summary and library versions of a model",
+        description="Describe a saved model.",
+    )
+    add_model_argument(info)
+    info.set_defaults(run=info_command)
+
+
 def info_command(args):
     """``scratchnet info``: parameters, training summary and library versions."""
     clf, saved_with = load_model(args.model, trust_pickle=args.trust_pickle)
@@ -376,7 +473,19 @@ def info_command(args):
     if clf.validation_scores_:
         print(f"  {_curve_summary('validation accuracy', clf.validation_scores_, max)}")
         print(f"  {_curve_summary('validation loss', clf.validation_loss_curve_, min)}")
-    versions = {
+    print("Libraries (this environment):")
+    for name, version in _environment_versions().items():
+        print(f"  {name:<20} {version}")
+    if saved_with:
+        saved = ", ".join(f"{name} {version}" for name, version in saved_with.items())
+        print(f"The file was saved with other versions: {saved}.")
+    else:
+        print("The file was saved with the same sklearn-scratchnet and scikit-learn.")
+
+
+def _environment_versions():
+    """``{library: version}`` of the libraries a saved model depends on."""
+    return {
         "sklearn-scratchnet": __version__,
         "scikit-learn": _version("sklearn"),
         "numpy": np.__version__,
@@ -384,14 +493,29 @@ def info_command(args):
         "skops": _version("skops") if _installed("skops") else "not installed",
         "python": sys.version.split()[0],
     }
-    print("Libraries (this environment):")
-    for name, version in versions.items():
-        print(f"  {name:<20} {version}")
-    if saved_with:
-        saved = ", ".join(f"{name} {version}" for name, version in saved_with.items())
-        print(f"The file was saved with other versions: {saved}.")
-    else:
-        print("The file was saved with the same sklearn-scratchnet and scikit-learn.")
+
+
+# ------------------------------------------------------------ scratchnet export
+
+
+def add_export_parser(commands):
+    """Add ``scratchnet export`` to the sub-command parsers ``commands``."""
+    export = commands.add_parser(
+        "export",
+        help="write a model as an ONNX graph, for ONNX runtimes",
+        description="Convert a saved model to ONNX with skl2onnx (the onnx extra: "
+        'pip install "sklearn-scratchnet[onnx]"). The graph takes X, pixels / 255 '
+        "in the model's dtype, of shape (N, inputs), and gives label (N,) and "
+        "probabilities (N, classes), as predict and predict_proba.",
+    )
+    add_model_argument(export)
+    export.add_argument(
+        "out",
+        type=Path,
+        metavar="OUT.onnx",
+        help="the ONNX file to write (replaced if it exists)",
+    )
+    export.set_defaults(run=export_command)
 
 
 def export_command(args):
@@ -418,7 +542,7 @@ def export_command(args):
     )
 
 
-# ---------------------------------------------------------------------- helpers
+# ----------------------------------------------------------------- data sets
 
 
 def load_data(spec):
@@ -499,120 +623,7 @@ def scale_pixels(X):
     return np.asarray(X, dtype=np.float32) / np.float32(255)
 
 
-def _hold_out(X, y, fraction, random_state):
-    """Split off a validation set, stratified when every class allows it."""
-    _, counts = np.unique(y, return_counts=True)
-    n_val = int(np.ceil(fraction * len(y)))
-    stratify = y if counts.min() >= 2 and n_val >= len(counts) else None
-    return train_test_split(
-        X, y, test_size=fraction, stratify=stratify, random_state=random_state
-    )
-
-
-def _fit_with_progress(clf, X_train, y_train, X_val, y_val):
-    """Fit ``clf`` with a live progress bar on standard error; return seconds."""
-    from rich.console import Console
-
-    from sklearn_scratchnet._progress import EpochProgressBar, make_progress
-
-    start = time.perf_counter()
-    with make_progress(Console(stderr=True)) as progress:
-        clf.set_callbacks(EpochProgressBar(progress, X_val, y_val))
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                # Reported by the summary instead ("max_iter reached").
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                warnings.simplefilter("always", FitInterruptedWarning)
-                clf.fit(X_train, y_train, X_val=X_val, y_val=y_val)
-        finally:
-            clf.set_callbacks()  # the bar is not part of the model to save
-    interrupted = None
-    for warning in caught:
-        if issubclass(warning.category, FitInterruptedWarning):
-            interrupted = str(warning.message)
-        else:
-            warnings.warn_explicit(
-                warning.message, warning.category, warning.filename, warning.lineno
-            )
-    return time.perf_counter() - start, interrupted
-
-
-def _training_summary(clf, seconds, interrupted=None):
-    if interrupted:
-        why = "interrupted with Ctrl-C"
-    elif clf.n_iter_ == clf.max_iter:
-        why = "max_iter reached"
-    elif clf.early_stopping:
-        why = (
-            f"validation accuracy did not improve for {clf.n_iter_no_change} passes;"
-            " the best pass's weights are kept"
-        )
-    else:
-        why = f"training loss did not improve for {clf.n_iter_no_change} passes"
-    lines = [f"Trained {clf.n_iter_} passes in {seconds:.1f} s ({why})."]
-    if interrupted:
-        lines.append(interrupted)
-    if clf.loss_curve_:
-        lines.append(
-            f"Training loss: {clf.loss_curve_[-1]:.4f} "
-            f"(first pass {clf.loss_curve_[0]:.4f})."
-        )
-    if clf.validation_scores_:
-        best = int(np.argmax(clf.validation_scores_))
-        lines.append(
-            f"Validation accuracy: {clf.validation_scores_[-1]:.4f} "
-            f"(best {clf.validation_scores_[best]:.4f} at pass {best + 1})."
-        )
-    return "\n".join(lines)
-
-
-def save_figures(clf, X_test, y_test, model_path):
-    """Write the PNG figures of a trained model next to its file.
-
-    Parameters
-    ----------
-    clf : ScratchMLPClassifier
-        The fitted model.
-    X_test, y_test : arrays
-        Test digits (pixels in [0, 1]) and labels.
-    model_path : path-like
-        The model file; the figures are named after it without its suffix:
-        ``model.joblib`` gives ``model-loss.png`` and so on.
-
-    Returns
-    -------
-    written : list of (pathlib.Path, str)
-        Each file written and what it shows. The images of hidden units and
-        misclassified digits are drawn only for square images.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no window, no display needed
-    import matplotlib.pyplot as plt
-
-    side = int(round(np.sqrt(clf.n_features_in_)))
-    square = side * side == clf.n_features_in_
-    draw = {
-        "loss": lambda: plotting.plot_loss_curves(clf),
-        "hidden-units": lambda: plotting.plot_hidden_units(
-            clf, image_shape=(side, side)
-        ),
-        "confusion-matrix": lambda: plotting.plot_confusion_matrix(clf, X_test, y_test),
-        "misclassified": lambda: plotting.plot_misclassified(
-            clf, X_test, y_test, image_shape=(side, side)
-        ),
-    }
-    if not square:
-        del draw["hidden-units"], draw["misclassified"]
-    stem = Path(model_path).with_suffix("")
-    written = []
-    for name, make in draw.items():
-        path = stem.with_name(f"{stem.name}-{name}.png")
-        fig = make()
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        written.append((path, FIGURES[name]))
-    return written
+# ---------------------------------------------------------------- model files
 
 
 def load_model(path, trust_pickle=False):
@@ -684,6 +695,7 @@ def _model_format(path):
 
 
 def _check_features(clf, n_features, what):
+    """Refuse data whose number of features is not the model's."""
     if clf.n_features_in_ != n_features:
         raise CommandError(
             f"the model takes {clf.n_features_in_} inputs but gets {what}: it was "
@@ -692,7 +704,52 @@ def _check_features(clf, n_features, what):
         )
 
 
+# ------------------------------------------------------------------- printing
+
+
+def _print_test_results(y_test, y_pred, confusion=None):
+    """Print the test accuracy, the confusion matrix (over the labels
+    ``confusion``, when given) and the per-class report."""
+    print(f"Test accuracy: {np.mean(y_pred == y_test):.4f} on {len(y_test):,} digits")
+    print()
+    if confusion is not None:
+        _print_confusion_matrix(y_test, y_pred, confusion)
+        print()
+    print(classification_report(y_test, y_pred, digits=4, zero_division=0))
+
+
+def _training_summary(clf, seconds, interrupted=None):
+    """Why and after how many passes the training stopped, and its scores."""
+    if interrupted:
+        why = "interrupted with Ctrl-C"
+    elif clf.n_iter_ == clf.max_iter:
+        why = "max_iter reached"
+    elif clf.early_stopping:
+        why = (
+            f"validation accuracy did not improve for {clf.n_iter_no_change} passes;"
+            " the best pass's weights are kept"
+        )
+    else:
+        why = f"training loss did not improve for {clf.n_iter_no_change} passes"
+    lines = [f"Trained {clf.n_iter_} passes in {seconds:.1f} s ({why})."]
+    if interrupted:
+        lines.append(interrupted)
+    if clf.loss_curve_:
+        lines.append(
+            f"Training loss: {clf.loss_curve_[-1]:.4f} "
+            f"(first pass {clf.loss_curve_[0]:.4f})."
+        )
+    if clf.validation_scores_:
+        best = int(np.argmax(clf.validation_scores_))
+        lines.append(
+            f"Validation accuracy: {clf.validation_scores_[-1]:.4f} "
+            f"(best {clf.validation_scores_[best]:.4f} at pass {best + 1})."
+        )
+    return "\n".join(lines)
+
+
 def _print_confusion_matrix(y_true, y_pred, labels):
+    """Print the confusion matrix as a table, one row per true label."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -714,6 +771,7 @@ def _print_confusion_matrix(y_true, y_pred, labels):
 
 
 def _curve_summary(name, values, best):
+    """First, last and best (``min`` or ``max``) value of a per-pass curve."""
     index = int(np.argmin(values) if best is min else np.argmax(values))
     return (
         f"{name}: first {values[0]:.4f}, last {values[-1]:.4f}, "
@@ -721,8 +779,7 @@ def _curve_summary(name, values, best):
     )
 
 
-def _version(module):
-    return importlib.import_module(module).__version__
+# ------------------------------------------------------- optional dependencies
 
 
 # What the commands import beyond the core dependencies, and its package.
@@ -735,11 +792,8 @@ _EXTRAS = {
 }
 
 
-def _installed(module):
-    return importlib.util.find_spec(module) is not None
-
-
 def _require_extras(*modules):
+    """Raise a CommandError that names the packages to install, if any is missing."""
     missing = []
     for module in modules:
         try:
@@ -752,3 +806,13 @@ def _require_extras(*modules):
             'extras: pip install "sklearn-scratchnet[cli]"',
             EXIT_FAILURE,
         )
+
+
+def _installed(module):
+    """Whether ``module`` can be imported."""
+    return importlib.util.find_spec(module) is not None
+
+
+def _version(module):
+    """The ``__version__`` of ``module``."""
+    return importlib.import_module(module).__version__
