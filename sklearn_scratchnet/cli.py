@@ -25,7 +25,6 @@ the current step, and the command goes on with the model trained so far).
 import argparse
 import importlib
 import importlib.util
-import os
 import sys
 import time
 import warnings
@@ -36,12 +35,12 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import classification_report, confusion_matrix
 from sklearn.model_selection import train_test_split
-from sklearn.utils import Bunch
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_scratchnet import __version__, datasets, images, persistence, plotting
 from sklearn_scratchnet._classifier import ScratchMLPClassifier
+from sklearn_scratchnet.datasets import load_data_set, scale_pixels
 from sklearn_scratchnet.exceptions import (
     FitInterruptedWarning,
     InconsistentVersionWarning,
@@ -232,7 +231,7 @@ def train_command(args):
     if _model_format(args.out) == "skops":
         _require_extras("skops.io")
     _check_validation_arguments(args)
-    data = load_data(args.data)
+    data = load_data_set(args.data)
     print(f"Data: {data.description}")
     X_train, X_test = scale_pixels(data.X_train), scale_pixels(data.X_test)
     y_train, y_test = data.y_train, data.y_test
@@ -391,7 +390,7 @@ def evaluate_command(args):
     """``scratchnet evaluate``: accuracy, confusion matrix, per-class report."""
     _require_extras("rich")
     clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
-    data = load_data(args.data)
+    data = load_data_set(args.data)
     print(f"Model: {args.model} ({clf!r})")
     print(f"Data: {data.description}")
     X_test = scale_pixels(data.X_test)
@@ -540,87 +539,6 @@ def export_command(args):
         f"probabilities (N, {len(clf.classes_)}) for the classes "
         f"{clf.classes_.tolist()}."
     )
-
-
-# ----------------------------------------------------------------- data sets
-
-
-def load_data(spec):
-    """The data set named by ``--data``, as a Bunch with a ``description``.
-
-    Parameters
-    ----------
-    spec : str or None
-        "mnist", "sample", a folder in MNIST's layout, or None for full MNIST
-        when found locally, else the sample.
-
-    Returns
-    -------
-    data : Bunch
-        ``X_train, X_test, y_train, y_test`` (uint8) and ``description``.
-    """
-    if spec is None:
-        return _default_data()
-    if spec == "sample":
-        return _described(datasets.load_mnist_sample(), "MNIST sample")
-    if spec == "mnist":
-        home = datasets.mnist_home()
-        print(f"Loading MNIST from {home} (downloading it from OpenML if absent)...")
-        return _described(datasets.fetch_mnist(home), "full MNIST")
-    X_train, X_test, y_train, y_test = datasets.load_idx_folder(spec)
-    return Bunch(
-        X_train=X_train,
-        X_test=X_test,
-        y_train=y_train,
-        y_test=y_test,
-        description=f"{spec}: {len(y_train):,} training and {len(y_test):,} test "
-        f"images of {X_train.shape[1]} pixels",
-    )
-
-
-def default_mnist_folders():
-    """Where the commands look for full MNIST when ``--data`` is not given.
-
-    Returns
-    -------
-    folders : list of pathlib.Path
-        ``$SCRATCHNET_DATA`` alone when it is set; otherwise ``../shared/mnist``
-        (a ``shared/mnist`` folder beside the working directory) and
-        scikit-learn's data home.
-    """
-    if os.environ.get("SCRATCHNET_DATA"):
-        return [datasets.mnist_home()]
-    return [Path("..", "shared", "mnist"), datasets.mnist_home()]
-
-
-def _default_data():
-    folders = default_mnist_folders()
-    for folder in folders:
-        try:
-            mnist = datasets.fetch_mnist(folder, download_if_missing=False)
-            return _described(mnist, "full MNIST")
-        except datasets.MNISTNotFoundError:
-            continue
-    print(
-        f"Full MNIST not found in {' or '.join(map(str, folders))}; using the MNIST "
-        "sample shipped in the package. For full MNIST, put the four original "
-        f"files in {folders[-1]} (or point SCRATCHNET_DATA at their folder), or use "
-        "--data mnist to download it."
-    )
-    return _described(datasets.load_mnist_sample(), "MNIST sample")
-
-
-def _described(bunch, what):
-    bunch.description = (
-        f"{what} from {bunch.source}: {len(bunch.y_train):,} training and "
-        f"{len(bunch.y_test):,} test digits"
-    )
-    return bunch
-
-
-def scale_pixels(X):
-    """MNIST pixels 0-255 as float32 in [0, 1], what the models are trained on."""
-    return np.asarray(X, dtype=np.float32) / np.float32(255)
 
 
 # ---------------------------------------------------------------- model files

@@ -21,8 +21,8 @@ from test_datasets import write_mnist_folder
 from test_images import as_drawn, draw, to_image
 
 from sklearn_scratchnet import ScratchMLPClassifier, _network, persistence
-from sklearn_scratchnet.cli import build_parser, load_data, main
-from sklearn_scratchnet.datasets import MNIST_FILES, load_mnist_sample
+from sklearn_scratchnet.cli import build_parser, main
+from sklearn_scratchnet.datasets import MNIST_FILES, load_data_set, load_mnist_sample
 from sklearn_scratchnet.exceptions import InconsistentVersionWarning
 
 QUICK = ["--solver", "adam", "--alpha", "0.01", "--batch-size", "200"]
@@ -164,7 +164,7 @@ def test_the_default_data_is_the_sample_when_mnist_is_not_found(tmp_path, monkey
     monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        data = load_data(None)
+        data = load_data_set(None)
     assert f"Full MNIST not found in {tmp_path}" in out.getvalue()
     assert data.description.startswith("MNIST sample")
     assert data.X_train.shape == (6000, 784)
@@ -177,7 +177,7 @@ def test_the_default_data_is_full_mnist_when_found(mnist_dir, tmp_path, monkeypa
     (tmp_path / "shared" / "mnist").symlink_to(mnist_dir)
     (tmp_path / "work").mkdir()
     monkeypatch.chdir(tmp_path / "work")
-    data = load_data(None)
+    data = load_data_set(None)
     assert data.description == (
         f"full MNIST from {Path('..', 'shared', 'mnist')}: 60,000 training and "
         "10,000 test digits"
@@ -185,7 +185,7 @@ def test_the_default_data_is_full_mnist_when_found(mnist_dir, tmp_path, monkeypa
     # scikit-learn's data home, from anywhere else.
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "shared" / "mnist"))
-    assert load_data(None).description.startswith("full MNIST")
+    assert load_data_set(None).description.startswith("full MNIST")
 
 
 @pytest.mark.parametrize(("rows", "figures"), [(4, 4), (3, 2)])
