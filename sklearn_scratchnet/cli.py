@@ -39,7 +39,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_scratchnet import __version__, datasets, images, persistence, plotting
-from sklearn_scratchnet._classifier import ScratchMLPClassifier
+from sklearn_scratchnet._classifier import ScratchMLPClassifier, _library_versions
 from sklearn_scratchnet.datasets import load_data_set, scale_pixels
 from sklearn_scratchnet.exceptions import (
     FitInterruptedWarning,
@@ -483,10 +483,13 @@ def info_command(args):
 
 
 def _environment_versions():
-    """``{library: version}`` of the libraries a saved model depends on."""
+    """``{library: version}`` of the libraries a saved model depends on.
+
+    The ones a model records when saved come first, from the estimator itself,
+    so that this list and the check on loading cannot disagree.
+    """
     return {
-        "sklearn-scratchnet": __version__,
-        "scikit-learn": _version("sklearn"),
+        **_library_versions(),
         "numpy": np.__version__,
         "joblib": joblib.__version__,
         "skops": _version("skops") if _installed("skops") else "not installed",
