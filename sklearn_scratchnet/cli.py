@@ -34,12 +34,12 @@ import joblib
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import classification_report, confusion_matrix
-from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_scratchnet import __version__, datasets, images, persistence, plotting
 from sklearn_scratchnet._classifier import ScratchMLPClassifier, _library_versions
+from sklearn_scratchnet._holdout import stratified_hold_out
 from sklearn_scratchnet.datasets import load_data_set, scale_pixels
 from sklearn_scratchnet.exceptions import (
     FitInterruptedWarning,
@@ -285,13 +285,18 @@ def _check_validation_arguments(args):
 
 
 def _hold_out(X, y, fraction, random_state):
-    """Split off a validation set, stratified when every class allows it."""
-    _, counts = np.unique(y, return_counts=True)
-    n_val = int(np.ceil(fraction * len(y)))
-    stratify = y if counts.min() >= 2 and n_val >= len(counts) else None
-    return train_test_split(
-        X, y, test_size=fraction, stratify=stratify, random_state=random_state
-    )
+    """Split off the validation digits, stratified; a usage error if impossible."""
+    try:
+        return stratified_hold_out(
+            X,
+            y,
+            fraction=fraction,
+            random_state=random_state,
+            remedy="Give a larger --validation-fraction, or --validation-fraction 0 "
+            "to train on all the training digits without validation.",
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from exc
 
 
 def _fit_with_progress(clf, X_train, y_train, X_val, y_val):
