@@ -2,18 +2,26 @@
 
 ::
 
-    scratchnet train [--data mnist|sample|DIR] [--hidden-size H] [--alpha A] ...
-    scratchnet evaluate MODEL [--data mnist|sample|DIR]
-    scratchnet predict MODEL IMAGE [IMAGE ...]
-    scratchnet info MODEL
-    scratchnet export MODEL OUT.onnx
+    scratchnet train [--data mnist|sample|DIR] [--hidden-size H] [--alpha A]
+                     [--solver sgd|adam] [--batch-size B] [--max-iter N] [--l2 L2]
+                     [--early-stopping] [--validation-fraction F]
+                     [--random-state S] [--out MODEL]
+    scratchnet evaluate MODEL [--data mnist|sample|DIR] [--trust-pickle]
+    scratchnet predict MODEL IMAGE [IMAGE ...] [--trust-pickle]
+    scratchnet info MODEL [--trust-pickle]
+    scratchnet export MODEL OUT.onnx [--trust-pickle]
+
+For example ``scratchnet train --out model.skops``, then ``scratchnet evaluate
+model.skops``, ``scratchnet predict model.skops digit.png`` or ``scratchnet
+export model.skops model.onnx``.
 
 Also ``python -m sklearn_scratchnet``. Models are the fitted
 :class:`~sklearn_scratchnet.ScratchMLPClassifier` saved as skops files (safe to
 load from anyone; ``--out model.joblib`` saves a pickle instead, which the other
 commands load only with ``--trust-pickle``); they take pixels scaled to [0, 1]
-(MNIST pixels / 255). The commands need the ``cli``
-extra (rich, matplotlib, Pillow): ``pip install "sklearn-scratchnet[cli]"``.
+(MNIST pixels / 255). The commands need the ``cli`` extra (scikit-learn >= 1.9
+for the progress bar, rich, matplotlib, Pillow and skops):
+``pip install "sklearn-scratchnet[cli]"``; ``export`` needs the ``onnx`` extra.
 
 Exit codes: 0 success; 1 another failure (such as a missing dependency); 2 bad
 usage or parameter value; 3 a file, folder or data set not found; 4 a file that
