@@ -2,18 +2,26 @@
 
 ::
 
-    scratchnet train [--data mnist|sample|DIR] [--hidden-size H] [--alpha A] ...
-    scratchnet evaluate MODEL [--data mnist|sample|DIR]
-    scratchnet predict MODEL IMAGE [IMAGE ...]
-    scratchnet info MODEL
-    scratchnet export MODEL OUT.onnx
+    scratchnet train [--data mnist|sample|DIR] [--hidden-size H] [--alpha A]
+                     [--solver sgd|adam] [--batch-size B] [--max-iter N] [--l2 L2]
+                     [--early-stopping] [--validation-fraction F]
+                     [--random-state S] [--out MODEL]
+    scratchnet evaluate MODEL [--data mnist|sample|DIR] [--trust-pickle]
+    scratchnet predict MODEL IMAGE [IMAGE ...] [--trust-pickle]
+    scratchnet info MODEL [--trust-pickle]
+    scratchnet export MODEL OUT.onnx [--trust-pickle]
+
+For example ``scratchnet train --out model.skops``, then ``scratchnet evaluate
+model.skops``, ``scratchnet predict model.skops digit.png`` or ``scratchnet
+export model.skops model.onnx``.
 
 Also ``python -m sklearn_scratchnet``. Models are the fitted
 :class:`~sklearn_scratchnet.ScratchMLPClassifier` saved as skops files (safe to
 load from anyone; ``--out model.joblib`` saves a pickle instead, which the other
 commands load only with ``--trust-pickle``); they take pixels scaled to [0, 1]
-(MNIST pixels / 255). The commands need the ``cli``
-extra (rich, matplotlib, Pillow): ``pip install "sklearn-scratchnet[cli]"``.
+(MNIST pixels / 255). The commands need the ``cli`` extra (scikit-learn >= 1.9
+for the progress bar, rich, matplotlib, Pillow and skops):
+``pip install "sklearn-scratchnet[cli]"``; ``export`` needs the ``onnx`` extra.
 
 Exit codes: 0 success; 1 another failure (such as a missing dependency); 2 bad
 usage or parameter value; 3 a file, folder or data set not found; 4 a file that
@@ -25,7 +33,6 @@ the current step, and the command goes on with the model trained so far).
 import argparse
 import importlib
 import importlib.util
-import os
 import sys
 import time
 import warnings
@@ -35,13 +42,13 @@ import joblib
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import classification_report, confusion_matrix
-from sklearn.model_selection import train_test_split
-from sklearn.utils import Bunch
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_scratchnet import __version__, datasets, images, persistence, plotting
-from sklearn_scratchnet._classifier import ScratchMLPClassifier
+from sklearn_scratchnet._classifier import ScratchMLPClassifier, _library_versions
+from sklearn_scratchnet._holdout import stratified_hold_out
+from sklearn_scratchnet.datasets import load_data_set, scale_pixels
 from sklearn_scratchnet.exceptions import (
     FitInterruptedWarning,
     InconsistentVersionWarning,
@@ -133,14 +140,45 @@ def build_parser():
     )
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    data_help = (
-        "'mnist' (full MNIST from $SCRATCHNET_DATA or scikit-learn's data home, "
-        "downloaded from OpenML if absent), 'sample' (the sample shipped with the "
-        "package) or a folder of the four IDX files in MNIST's layout. Default: "
-        "full MNIST if found locally ($SCRATCHNET_DATA, else ../shared/mnist, "
-        "else scikit-learn's data home), else the sample"
+    add_train_parser(commands)
+    add_evaluate_parser(commands)
+    add_predict_parser(commands)
+    add_info_parser(commands)
+    add_export_parser(commands)
+    return parser
+
+
+def add_data_argument(command):
+    """The ``--data`` option of a command that reads a data set."""
+    command.add_argument(
+        "--data",
+        metavar="mnist|sample|DIR",
+        help="'mnist' (full MNIST from $SCRATCHNET_DATA or scikit-learn's data "
+        "home, downloaded from OpenML if absent), 'sample' (the sample shipped "
+        "with the package) or a folder of the four IDX files in MNIST's layout. "
+        "Default: full MNIST if found locally ($SCRATCHNET_DATA, else "
+        "../shared/mnist, else scikit-learn's data home), else the sample",
     )
 
+
+def add_model_argument(command):
+    """The MODEL argument of a command that loads a model, with --trust-pickle."""
+    command.add_argument(
+        "model", type=Path, metavar="MODEL", help="a model saved by scratchnet train"
+    )
+    command.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="load MODEL even though it is a pickle (joblib) file, which can run "
+        "any code: only for files you made yourself",
+    )
+
+
+# ------------------------------------------------------------- scratchnet train
+
+
+def add_train_parser(commands):
+    """Add ``scratchnet train`` to the sub-command parsers ``commands``."""
     train = commands.add_parser(
         "train",
         help="train a model, report its test accuracy, save it and its figures",
@@ -153,7 +191,7 @@ def build_parser():
         "Ctrl-C stops the training after the current step and goes on with the "
         "model trained so far.",
     )
-    train.add_argument("--data", metavar="mnist|sample|DIR", help=data_help)
+    add_data_argument(train)
     train.add_argument(
         "--hidden-size", type=int, default=10, help="hidden units, the note's h"
     )
@@ -194,87 +232,14 @@ def build_parser():
     )
     train.set_defaults(run=train_command)
 
-    evaluate = commands.add_parser(
-        "evaluate",
-        help="accuracy, confusion matrix and per-class report on test digits",
-        description="Score a saved model on the test digits of a data set.",
-    )
-    add_model_argument(evaluate)
-    evaluate.add_argument("--data", metavar="mnist|sample|DIR", help=data_help)
-    evaluate.set_defaults(run=evaluate_command)
-
-    predict = commands.add_parser(
-        "predict",
-        help="predict the digit in image files",
-        description="Read images of single digits (PNG, JPEG, ...; any size; "
-        "dark on light or light on dark), preprocess them the MNIST way "
-        "(grayscale, scaled into 20x20, centred by mass in 28x28) and print the "
-        "predicted digit and its probability for each.",
-    )
-    add_model_argument(predict)
-    predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
-    predict.set_defaults(run=predict_command)
-
-    info = commands.add_parser(
-        "info",
-        help="parameters, training summary and library versions of a model",
-        description="Describe a saved model.",
-    )
-    add_model_argument(info)
-    info.set_defaults(run=info_command)
-
-    export = commands.add_parser(
-        "export",
-        help="write a model as an ONNX graph, for ONNX runtimes",
-        description="Convert a saved model to ONNX with skl2onnx (the onnx extra: "
-        'pip install "sklearn-scratchnet[onnx]"). The graph takes X, pixels / 255 '
-        "in the model's dtype, of shape (N, inputs), and gives label (N,) and "
-        "probabilities (N, classes), as predict and predict_proba.",
-    )
-    add_model_argument(export)
-    export.add_argument(
-        "out",
-        type=Path,
-        metavar="OUT.onnx",
-        help="the ONNX file to write (replaced if it exists)",
-    )
-    export.set_defaults(run=export_command)
-    return parser
-
-
-def add_model_argument(command):
-    """The MODEL argument of a command that loads a model, with --trust-pickle."""
-    command.add_argument(
-        "model", type=Path, metavar="MODEL", help="a model saved by scratchnet train"
-    )
-    command.add_argument(
-        "--trust-pickle",
-        action="store_true",
-        help="load MODEL even though it is a pickle (joblib) file, which can run "
-        "any code: only for files you made yourself",
-    )
-
-
-# ---------------------------------------------------------------------- commands
-
 
 def train_command(args):
     """``scratchnet train``: fit, report, save the model and the figures."""
     _require_extras("sklearn.callback", "rich", "matplotlib")
     if _model_format(args.out) == "skops":
         _require_extras("skops.io")
-    if not 0 <= args.validation_fraction < 1:
-        raise CommandError(
-            f"--validation-fraction must be in [0, 1); got {args.validation_fraction}.",
-            EXIT_USAGE,
-        )
-    if args.early_stopping and args.validation_fraction == 0:
-        raise CommandError(
-            "--early-stopping needs validation digits: give a "
-            "--validation-fraction above 0.",
-            EXIT_USAGE,
-        )
-    data = load_data(args.data)
+    _check_validation_arguments(args)
+    data = load_data_set(args.data)
     print(f"Data: {data.description}")
     X_train, X_test = scale_pixels(data.X_train), scale_pixels(data.X_test)
     y_train, y_test = data.y_train, data.y_test
@@ -301,11 +266,7 @@ def train_command(args):
     print(f"Model: {clf!r}")
     seconds, interrupted = _fit_with_progress(clf, X_train, y_train, X_val, y_val)
     print(_training_summary(clf, seconds, interrupted))
-
-    y_pred = clf.predict(X_test)
-    print(f"Test accuracy: {np.mean(y_pred == y_test):.4f} on {len(y_test):,} digits")
-    print()
-    print(classification_report(y_test, y_pred, digits=4, zero_division=0))
+    _print_test_results(y_test, clf.predict(X_test))
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     persistence.dump(clf, args.out, format=_model_format(args.out))
@@ -316,197 +277,34 @@ def train_command(args):
         print(f"  {path}  ({what})")
 
 
-def evaluate_command(args):
-    """``scratchnet evaluate``: accuracy, confusion matrix, per-class report."""
-    _require_extras("rich")
-    clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
-    data = load_data(args.data)
-    print(f"Model: {args.model} ({clf!r})")
-    print(f"Data: {data.description}")
-    X_test = scale_pixels(data.X_test)
-    _check_features(clf, X_test.shape[1], f"the data's {X_test.shape[1]} pixels")
-    y_test = data.y_test
-    y_pred = clf.predict(X_test)
-    print(f"Test accuracy: {np.mean(y_pred == y_test):.4f} on {len(y_test):,} digits")
-    print()
-    _print_confusion_matrix(y_test, y_pred, clf.classes_)
-    print()
-    print(classification_report(y_test, y_pred, digits=4, zero_division=0))
-
-
-def predict_command(args):
-    """``scratchnet predict``: the digit in each image, with its probability."""
-    _require_extras("PIL")
-    clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
-    pixels = images.IMAGE_SIZE * images.IMAGE_SIZE
-    _check_features(clf, pixels, f"the {pixels} pixels of a 28x28 image")
-    exit_code = EXIT_OK
-    for path in args.images:
-        try:
-            digit = images.load_digit_image(path)
-        except (FileNotFoundError, images.DigitImageError) as exc:
-            # Report it and go on with the other images; the first error decides
-            # the exit code.
-            code = _report("predict", exc)
-            exit_code = exit_code or code
-            continue
-        proba = clf.predict_proba(digit[np.newaxis])[0]
-        best = int(np.argmax(proba))
-        print(f"{path}: {clf.classes_[best]} (probability {proba[best]:.3f})")
-    return exit_code
-
-
-def info_command(args):
-    """``scratchnet info``: parameters, training summary and library versions."""
-    clf, saved_with = load_model(args.model, trust_pickle=args.trust_pickle)
-    size = args.model.stat().st_size
-    print(f"Model file: {args.model} ({size:,} bytes)")
-    print(f"Estimator: {type(clf).__name__}")
-    print("Parameters:")
-    for name, value in clf.get_params().items():
-        print(f"  {name:<20} {value!r}")
-    n_params = sum(p.size for p in (clf.W1_, clf.b1_, clf.W2_, clf.b2_))
-    print(
-        f"Network: {clf.n_features_in_} inputs -> {clf.hidden_size} hidden "
-        f"({clf.activation}) -> {len(clf.classes_)} classes "
-        f"{clf.classes_.tolist()}; {n_params:,} weights and biases ({clf.W1_.dtype})"
-    )
-    print(f"Training: {clf.n_iter_} passes, {clf.t_:,} samples seen")
-    print(f"  {_curve_summary('training loss', clf.loss_curve_, min)}")
-    if clf.validation_scores_:
-        print(f"  {_curve_summary('validation accuracy', clf.validation_scores_, max)}")
-        print(f"  {_curve_summary('validation loss', clf.validation_loss_curve_, min)}")
-    versions = {
-        "sklearn-scratchnet": __version__,
-        "scikit-learn": _version("sklearn"),
-        "numpy": np.__version__,
-        "joblib": joblib.__version__,
-        "skops": _version("skops") if _installed("skops") else "not installed",
-        "python": sys.version.split()[0],
-    }
-    print("Libraries (this environment):")
-    for name, version in versions.items():
-        print(f"  {name:<20} {version}")
-    if saved_with:
-        saved = ", ".join(f"{name} {version}" for name, version in saved_with.items())
-        print(f"The file was saved with other versions: {saved}.")
-    else:
-        print("The file was saved with the same sklearn-scratchnet and scikit-learn.")
-
-
-def export_command(args):
-    """``scratchnet export``: the model as an ONNX graph, written atomically."""
-    clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
-    from sklearn_scratchnet.onnx import save_onnx
-
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        # The input is (N, clf.n_features_in_) in the model's dtype.
-        onnx_model = save_onnx(clf, args.out)
-    except ImportError as exc:
-        raise CommandError(str(exc), EXIT_FAILURE) from exc
-    opset = next(o.version for o in onnx_model.opset_import if o.domain == "")
-    print(
-        f"ONNX model written to {args.out} ({args.out.stat().st_size:,} bytes, "
-        f"opset {opset})."
-    )
-    print(
-        f"Input: {onnx_model.graph.input[0].name}, {clf.W1_.dtype} of shape "
-        f"(N, {clf.n_features_in_}) (pixels / 255). Outputs: label (N,) and "
-        f"probabilities (N, {len(clf.classes_)}) for the classes "
-        f"{clf.classes_.tolist()}."
-    )
-
-
-# ---------------------------------------------------------------------- helpers
-
-
-def load_data(spec):
-    """The data set named by ``--data``, as a Bunch with a ``description``.
-
-    Parameters
-    ----------
-    spec : str or None
-        "mnist", "sample", a folder in MNIST's layout, or None for full MNIST
-        when found locally, else the sample.
-
-    Returns
-    -------
-    data : Bunch
-        ``X_train, X_test, y_train, y_test`` (uint8) and ``description``.
-    """
-    if spec is None:
-        return _default_data()
-    if spec == "sample":
-        return _described(datasets.load_mnist_sample(), "MNIST sample")
-    if spec == "mnist":
-        home = datasets.mnist_home()
-        print(f"Loading MNIST from {home} (downloading it from OpenML if absent)...")
-        return _described(datasets.fetch_mnist(home), "full MNIST")
-    X_train, X_test, y_train, y_test = datasets.load_idx_folder(spec)
-    return Bunch(
-        X_train=X_train,
-        X_test=X_test,
-        y_train=y_train,
-        y_test=y_test,
-        description=f"{spec}: {len(y_train):,} training and {len(y_test):,} test "
-        f"images of {X_train.shape[1]} pixels",
-    )
-
-
-def default_mnist_folders():
-    """Where the commands look for full MNIST when ``--data`` is not given.
-
-    Returns
-    -------
-    folders : list of pathlib.Path
-        ``$SCRATCHNET_DATA`` alone when it is set; otherwise ``../shared/mnist``
-        (a ``shared/mnist`` folder beside the working directory) and
-        scikit-learn's data home.
-    """
-    if os.environ.get("SCRATCHNET_DATA"):
-        return [datasets.mnist_home()]
-    return [Path("..", "shared", "mnist"), datasets.mnist_home()]
-
-
-def _default_data():
-    folders = default_mnist_folders()
-    for folder in folders:
-        try:
-            mnist = datasets.fetch_mnist(folder, download_if_missing=False)
-            return _described(mnist, "full MNIST")
-        except datasets.MNISTNotFoundError:
-            continue
-    print(
-        f"Full MNIST not found in {' or '.join(map(str, folders))}; using the MNIST "
-        "sample shipped in the package. For full MNIST, put the four original "
-        f"files in {folders[-1]} (or point SCRATCHNET_DATA at their folder), or use "
-        "--data mnist to download it."
-    )
-    return _described(datasets.load_mnist_sample(), "MNIST sample")
-
-
-def _described(bunch, what):
-    bunch.description = (
-        f"{what} from {bunch.source}: {len(bunch.y_train):,} training and "
-        f"{len(bunch.y_test):,} test digits"
-    )
-    return bunch
-
-
-def scale_pixels(X):
-    """MNIST pixels 0-255 as float32 in [0, 1], what the models are trained on."""
-    return np.asarray(X, dtype=np.float32) / np.float32(255)
+def _check_validation_arguments(args):
+    """Refuse a validation fraction out of range, or early stopping without one."""
+    if not 0 <= args.validation_fraction < 1:
+        raise CommandError(
+            f"--validation-fraction must be in [0, 1); got {args.validation_fraction}.",
+            EXIT_USAGE,
+        )
+    if args.early_stopping and args.validation_fraction == 0:
+        raise CommandError(
+            "--early-stopping needs validation digits: give a "
+            "--validation-fraction above 0.",
+            EXIT_USAGE,
+        )
 
 
 def _hold_out(X, y, fraction, random_state):
-    """Split off a validation set, stratified when every class allows it."""
-    _, counts = np.unique(y, return_counts=True)
-    n_val = int(np.ceil(fraction * len(y)))
-    stratify = y if counts.min() >= 2 and n_val >= len(counts) else None
-    return train_test_split(
-        X, y, test_size=fraction, stratify=stratify, random_state=random_state
-    )
+    """Split off the validation digits, stratified; a usage error if impossible."""
+    try:
+        return stratified_hold_out(
+            X,
+            y,
+            fraction=fraction,
+            random_state=random_state,
+            remedy="Give a larger --validation-fraction, or --validation-fraction 0 "
+            "to train on all the training digits without validation.",
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from exc
 
 
 def _fit_with_progress(clf, X_train, y_train, X_val, y_val):
@@ -535,35 +333,6 @@ def _fit_with_progress(clf, X_train, y_train, X_val, y_val):
                 warning.message, warning.category, warning.filename, warning.lineno
             )
     return time.perf_counter() - start, interrupted
-
-
-def _training_summary(clf, seconds, interrupted=None):
-    if interrupted:
-        why = "interrupted with Ctrl-C"
-    elif clf.n_iter_ == clf.max_iter:
-        why = "max_iter reached"
-    elif clf.early_stopping:
-        why = (
-            f"validation accuracy did not improve for {clf.n_iter_no_change} passes;"
-            " the best pass's weights are kept"
-        )
-    else:
-        why = f"training loss did not improve for {clf.n_iter_no_change} passes"
-    lines = [f"Trained {clf.n_iter_} passes in {seconds:.1f} s ({why})."]
-    if interrupted:
-        lines.append(interrupted)
-    if clf.loss_curve_:
-        lines.append(
-            f"Training loss: {clf.loss_curve_[-1]:.4f} "
-            f"(first pass {clf.loss_curve_[0]:.4f})."
-        )
-    if clf.validation_scores_:
-        best = int(np.argmax(clf.validation_scores_))
-        lines.append(
-            f"Validation accuracy: {clf.validation_scores_[-1]:.4f} "
-            f"(best {clf.validation_scores_[best]:.4f} at pass {best + 1})."
-        )
-    return "\n".join(lines)
 
 
 def save_figures(clf, X_test, y_test, model_path):
@@ -613,6 +382,182 @@ def save_figures(clf, X_test, y_test, model_path):
         plt.close(fig)
         written.append((path, FIGURES[name]))
     return written
+
+
+# ---------------------------------------------------------- scratchnet evaluate
+
+
+def add_evaluate_parser(commands):
+    """Add ``scratchnet evaluate`` to the sub-command parsers ``commands``."""
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="accuracy, confusion matrix and per-class report on test digits",
+        description="Score a saved model on the test digits of a data set.",
+    )
+    add_model_argument(evaluate)
+    add_data_argument(evaluate)
+    evaluate.set_defaults(run=evaluate_command)
+
+
+def evaluate_command(args):
+    """``scratchnet evaluate``: accuracy, confusion matrix, per-class report."""
+    _require_extras("rich")
+    clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
+    data = load_data_set(args.data)
+    print(f"Model: {args.model} ({clf!r})")
+    print(f"Data: {data.description}")
+    X_test = scale_pixels(data.X_test)
+    _check_features(clf, X_test.shape[1], f"the data's {X_test.shape[1]} pixels")
+    _print_test_results(data.y_test, clf.predict(X_test), confusion=clf.classes_)
+
+
+# ----------------------------------------------------------- scratchnet predict
+
+
+def add_predict_parser(commands):
+    """Add ``scratchnet predict`` to the sub-command parsers ``commands``."""
+    predict = commands.add_parser(
+        "predict",
+        help="predict the digit in image files",
+        description="Read images of single digits (PNG, JPEG, ...; any size; "
+        "dark on light or light on dark), preprocess them the MNIST way "
+        "(grayscale, scaled into 20x20, centred by mass in 28x28) and print the "
+        "predicted digit and its probability for each.",
+    )
+    add_model_argument(predict)
+    predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
+    predict.set_defaults(run=predict_command)
+
+
+def predict_command(args):
+    """``scratchnet predict``: the digit in each image, with its probability."""
+    _require_extras("PIL")
+    clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
+    pixels = images.IMAGE_SIZE * images.IMAGE_SIZE
+    _check_features(clf, pixels, f"the {pixels} pixels of a 28x28 image")
+    exit_code = EXIT_OK
+    for path in args.images:
+        try:
+            digit = images.load_digit_image(path)
+        except (FileNotFoundError, images.DigitImageError) as exc:
+            # Report it and go on with the other images; the first error decides
+            # the exit code.
+            code = _report("predict", exc)
+            exit_code = exit_code or code
+            continue
+        proba = clf.predict_proba(digit[np.newaxis])[0]
+        best = int(np.argmax(proba))
+        print(f"{path}: {clf.classes_[best]} (probability {proba[best]:.3f})")
+    return exit_code
+
+
+# -------------------------------------------------------------- scratchnet info
+
+
+def add_info_parser(commands):
+    """Add ``scratchnet info`` to the sub-command parsers ``commands``."""
+    info = commands.add_parser(
+        "info",
+        help="parameters, training summary and library versions of a model",
+        description="Describe a saved model.",
+    )
+    add_model_argument(info)
+    info.set_defaults(run=info_command)
+
+
+def info_command(args):
+    """``scratchnet info``: parameters, training summary and library versions."""
+    clf, saved_with = load_model(args.model, trust_pickle=args.trust_pickle)
+    size = args.model.stat().st_size
+    print(f"Model file: {args.model} ({size:,} bytes)")
+    print(f"Estimator: {type(clf).__name__}")
+    print("Parameters:")
+    for name, value in clf.get_params().items():
+        print(f"  {name:<20} {value!r}")
+    n_params = sum(p.size for p in (clf.W1_, clf.b1_, clf.W2_, clf.b2_))
+    print(
+        f"Network: {clf.n_features_in_} inputs -> {clf.hidden_size} hidden "
+        f"({clf.activation}) -> {len(clf.classes_)} classes "
+        f"{clf.classes_.tolist()}; {n_params:,} weights and biases ({clf.W1_.dtype})"
+    )
+    print(f"Training: {clf.n_iter_} passes, {clf.t_:,} samples seen")
+    print(f"  {_curve_summary('training loss', clf.loss_curve_, min)}")
+    if clf.validation_scores_:
+        print(f"  {_curve_summary('validation accuracy', clf.validation_scores_, max)}")
+        print(f"  {_curve_summary('validation loss', clf.validation_loss_curve_, min)}")
+    print("Libraries (this environment):")
+    for name, version in _environment_versions().items():
+        print(f"  {name:<20} {version}")
+    if saved_with:
+        saved = ", ".join(f"{name} {version}" for name, version in saved_with.items())
+        print(f"The file was saved with other versions: {saved}.")
+    else:
+        print("The file was saved with the same sklearn-scratchnet and scikit-learn.")
+
+
+def _environment_versions():
+    """``{library: version}`` of the libraries a saved model depends on.
+
+    The ones a model records when saved come first, from the estimator itself,
+    so that this list and the check on loading cannot disagree.
+    """
+    return {
+        **_library_versions(),
+        "numpy": np.__version__,
+        "joblib": joblib.__version__,
+        "skops": _version("skops") if _installed("skops") else "not installed",
+        "python": sys.version.split()[0],
+    }
+
+
+# ------------------------------------------------------------ scratchnet export
+
+
+def add_export_parser(commands):
+    """Add ``scratchnet export`` to the sub-command parsers ``commands``."""
+    export = commands.add_parser(
+        "export",
+        help="write a model as an ONNX graph, for ONNX runtimes",
+        description="Convert a saved model to ONNX with skl2onnx (the onnx extra: "
+        'pip install "sklearn-scratchnet[onnx]"). The graph takes X, pixels / 255 '
+        "in the model's dtype, of shape (N, inputs), and gives label (N,) and "
+        "probabilities (N, classes), as predict and predict_proba.",
+    )
+    add_model_argument(export)
+    export.add_argument(
+        "out",
+        type=Path,
+        metavar="OUT.onnx",
+        help="the ONNX file to write (replaced if it exists)",
+    )
+    export.set_defaults(run=export_command)
+
+
+def export_command(args):
+    """``scratchnet export``: the model as an ONNX graph, written atomically."""
+    clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
+    from sklearn_scratchnet.onnx import save_onnx
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # The input is (N, clf.n_features_in_) in the model's dtype.
+        onnx_model = save_onnx(clf, args.out)
+    except ImportError as exc:
+        raise CommandError(str(exc), EXIT_FAILURE) from exc
+    opset = next(o.version for o in onnx_model.opset_import if o.domain == "")
+    print(
+        f"ONNX model written to {args.out} ({args.out.stat().st_size:,} bytes, "
+        f"opset {opset})."
+    )
+    print(
+        f"Input: {onnx_model.graph.input[0].name}, {clf.W1_.dtype} of shape "
+        f"(N, {clf.n_features_in_}) (pixels / 255). Outputs: label (N,) and "
+        f"probabilities (N, {len(clf.classes_)}) for the classes "
+        f"{clf.classes_.tolist()}."
+    )
+
+
+# ---------------------------------------------------------------- model files
 
 
 def load_model(path, trust_pickle=False):
@@ -684,6 +629,7 @@ def _model_format(path):
 
 
 def _check_features(clf, n_features, what):
+    """Refuse data whose number of features is not the model's."""
     if clf.n_features_in_ != n_features:
         raise CommandError(
             f"the model takes {clf.n_features_in_} inputs but gets {what}: it was "
@@ -692,7 +638,52 @@ def _check_features(clf, n_features, what):
         )
 
 
+# ------------------------------------------------------------------- printing
+
+
+def _print_test_results(y_test, y_pred, confusion=None):
+    """Print the test accuracy, the confusion matrix (over the labels
+    ``confusion``, when given) and the per-class report."""
+    print(f"Test accuracy: {np.mean(y_pred == y_test):.4f} on {len(y_test):,} digits")
+    print()
+    if confusion is not None:
+        _print_confusion_matrix(y_test, y_pred, confusion)
+        print()
+    print(classification_report(y_test, y_pred, digits=4, zero_division=0))
+
+
+def _training_summary(clf, seconds, interrupted=None):
+    """Why and after how many passes the training stopped, and its scores."""
+    if interrupted:
+        why = "interrupted with Ctrl-C"
+    elif clf.n_iter_ == clf.max_iter:
+        why = "max_iter reached"
+    elif clf.early_stopping:
+        why = (
+            f"validation accuracy did not improve for {clf.n_iter_no_change} passes;"
+            " the best pass's weights are kept"
+        )
+    else:
+        why = f"training loss did not improve for {clf.n_iter_no_change} passes"
+    lines = [f"Trained {clf.n_iter_} passes in {seconds:.1f} s ({why})."]
+    if interrupted:
+        lines.append(interrupted)
+    if clf.loss_curve_:
+        lines.append(
+            f"Training loss: {clf.loss_curve_[-1]:.4f} "
+            f"(first pass {clf.loss_curve_[0]:.4f})."
+        )
+    if clf.validation_scores_:
+        best = int(np.argmax(clf.validation_scores_))
+        lines.append(
+            f"Validation accuracy: {clf.validation_scores_[-1]:.4f} "
+            f"(best {clf.validation_scores_[best]:.4f} at pass {best + 1})."
+        )
+    return "\n".join(lines)
+
+
 def _print_confusion_matrix(y_true, y_pred, labels):
+    """Print the confusion matrix as a table, one row per true label."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -714,6 +705,7 @@ def _print_confusion_matrix(y_true, y_pred, labels):
 
 
 def _curve_summary(name, values, best):
+    """First, last and best (``min`` or ``max``) value of a per-pass curve."""
     index = int(np.argmin(values) if best is min else np.argmax(values))
     return (
         f"{name}: first {values[0]:.4f}, last {values[-1]:.4f}, "
@@ -721,8 +713,7 @@ def _curve_summary(name, values, best):
     )
 
 
-def _version(module):
-    return importlib.import_module(module).__version__
+# ------------------------------------------------------- optional dependencies
 
 
 # What the commands import beyond the core dependencies, and its package.
@@ -735,11 +726,8 @@ _EXTRAS = {
 }
 
 
-def _installed(module):
-    return importlib.util.find_spec(module) is not None
-
-
 def _require_extras(*modules):
+    """Raise a CommandError that names the packages to install, if any is missing."""
     missing = []
     for module in modules:
         try:
@@ -752,3 +740,13 @@ def _require_extras(*modules):
             'extras: pip install "sklearn-scratchnet[cli]"',
             EXIT_FAILURE,
         )
+
+
+def _installed(module):
+    """Whether ``module`` can be imported."""
+    return importlib.util.find_spec(module) is not None
+
+
+def _version(module):
+    """The ``__version__`` of ``module``."""
+    return importlib.import_module(module).__version__

@@ -7,6 +7,9 @@
   work offline.
 * :func:`load_idx_folder` and :func:`read_idx`: any folder of files in MNIST's
   layout (Fashion-MNIST, KMNIST, ...), checked for structure only.
+* :func:`load_data_set`: one of these by the name the ``scratchnet`` command's
+  ``--data`` gives it, and :func:`scale_pixels`: the pixels as the models take
+  them.
 
 IDX is the format of the original MNIST files: a 4-byte magic number (two zero
 bytes, a type code, the number of dimensions), one big-endian uint32 per
@@ -529,6 +532,141 @@ def load_mnist_sample(*, return_X_y=False, as_frame=False):
         bunch.train_indices = arrays["train_indices"].astype(np.intp)
         bunch.test_indices = arrays["test_indices"].astype(np.intp)
     return bunch
+
+
+def load_data_set(spec=None):
+    """Load the train/test split that ``scratchnet``'s ``--data`` names.
+
+    Parameters
+    ----------
+    spec : str, path-like or None, default=None
+        ``"mnist"``: :func:`fetch_mnist` from :func:`mnist_home`, downloaded
+        from OpenML if absent; ``"sample"``: :func:`load_mnist_sample`; any
+        other value: a folder in MNIST's layout, read with
+        :func:`load_idx_folder`. None: full MNIST from the first of
+        :func:`default_mnist_folders` that holds its files, never downloaded,
+        else the sample.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``X_train``, ``X_test`` (uint8 pixels 0-255, one row per image),
+        ``y_train``, ``y_test`` and ``description``: one line that says what
+        was loaded and from where. For ``"mnist"``, ``"sample"`` and None, also
+        the other attributes of :func:`fetch_mnist`'s Bunch.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a folder or one of its files is missing; :class:`MNISTNotFoundError`
+        for ``"mnist"`` when MNIST is neither in the folder nor downloadable.
+    IDXFormatError
+        If a file is corrupt or the images and labels do not fit together.
+    MNISTChecksumError
+        If a file named like an MNIST file does not hold the official data.
+
+    Notes
+    -----
+    Prints a line to standard output for ``"mnist"`` (the folder MNIST is
+    loaded from) and for None when full MNIST is not found (where it was looked
+    for and how to get it).
+    """
+    if spec is None:
+        return _default_data()
+    if spec == "sample":
+        return _described(load_mnist_sample(), "MNIST sample")
+    if spec == "mnist":
+        home = mnist_home()
+        print(f"Loading MNIST from {home} (downloading it from OpenML if absent)...")
+        return _described(fetch_mnist(home), "full MNIST")
+    X_train, X_test, y_train, y_test = load_idx_folder(spec)
+    return Bunch(
+        X_train=X_train,
+        X_test=X_test,
+        y_train=y_train,
+        y_test=y_test,
+        description=f"{spec}: {len(y_train):,} training and {len(y_test):,} test "
+        f"images of {X_train.shape[1]} pixels",
+    )
+
+
+def default_mnist_folders():
+    """Where :func:`load_data_set` looks for full MNIST when not told which data.
+
+    Returns
+    -------
+    folders : list of pathlib.Path
+        ``$SCRATCHNET_DATA`` alone when it is set; otherwise ``../shared/mnist``
+        (a ``shared/mnist`` folder beside the working directory) and
+        scikit-learn's data home.
+    """
+    if os.environ.get("SCRATCHNET_DATA"):
+        return [mnist_home()]
+    return [Path("..", "shared", "mnist"), mnist_home()]
+
+
+def _default_data():
+    """Full MNIST from the first default folder that holds it, else the sample.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        As :func:`load_data_set` returns it. Falling back to the sample prints
+        where MNIST was looked for and how to get it.
+    """
+    folders = default_mnist_folders()
+    for folder in folders:
+        try:
+            mnist = fetch_mnist(folder, download_if_missing=False)
+            return _described(mnist, "full MNIST")
+        except MNISTNotFoundError:
+            continue
+    print(
+        f"Full MNIST not found in {' or '.join(map(str, folders))}; using the MNIST "
+        "sample shipped in the package. For full MNIST, put the four original "
+        f"files in {folders[-1]} (or point SCRATCHNET_DATA at their folder), or use "
+        "--data mnist to download it."
+    )
+    return _described(load_mnist_sample(), "MNIST sample")
+
+
+def _described(bunch, what):
+    """Give ``bunch`` a one-line ``description``.
+
+    Parameters
+    ----------
+    bunch : :class:`~sklearn.utils.Bunch`
+        A split as :func:`fetch_mnist` returns it, with its ``source``.
+    what : str
+        The data set's name, such as ``"full MNIST"``.
+
+    Returns
+    -------
+    bunch : :class:`~sklearn.utils.Bunch`
+        The same Bunch, with ``description``: the name, the source and the
+        number of training and test digits.
+    """
+    bunch.description = (
+        f"{what} from {bunch.source}: {len(bunch.y_train):,} training and "
+        f"{len(bunch.y_test):,} test digits"
+    )
+    return bunch
+
+
+def scale_pixels(X):
+    """Scale pixels 0-255 to float32 in [0, 1], as the models are trained on them.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_pixels)
+        Pixel intensities 0-255, such as MNIST's uint8 images.
+
+    Returns
+    -------
+    X_scaled : ndarray of shape (n_samples, n_pixels)
+        ``X / 255`` as float32.
+    """
+    return np.asarray(X, dtype=np.float32) / np.float32(255)
 
 
 def _split_bunch(

@@ -21,8 +21,8 @@ from test_datasets import write_mnist_folder
 from test_images import as_drawn, draw, to_image
 
 from sklearn_scratchnet import ScratchMLPClassifier, _network, persistence
-from sklearn_scratchnet.cli import build_parser, load_data, main
-from sklearn_scratchnet.datasets import MNIST_FILES, load_mnist_sample
+from sklearn_scratchnet.cli import build_parser, main
+from sklearn_scratchnet.datasets import MNIST_FILES, load_data_set, load_mnist_sample
 from sklearn_scratchnet.exceptions import InconsistentVersionWarning
 
 QUICK = ["--solver", "adam", "--alpha", "0.01", "--batch-size", "200"]
@@ -164,7 +164,7 @@ def test_the_default_data_is_the_sample_when_mnist_is_not_found(tmp_path, monkey
     monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        data = load_data(None)
+        data = load_data_set(None)
     assert f"Full MNIST not found in {tmp_path}" in out.getvalue()
     assert data.description.startswith("MNIST sample")
     assert data.X_train.shape == (6000, 784)
@@ -177,7 +177,7 @@ def test_the_default_data_is_full_mnist_when_found(mnist_dir, tmp_path, monkeypa
     (tmp_path / "shared" / "mnist").symlink_to(mnist_dir)
     (tmp_path / "work").mkdir()
     monkeypatch.chdir(tmp_path / "work")
-    data = load_data(None)
+    data = load_data_set(None)
     assert data.description == (
         f"full MNIST from {Path('..', 'shared', 'mnist')}: 60,000 training and "
         "10,000 test digits"
@@ -185,7 +185,7 @@ def test_the_default_data_is_full_mnist_when_found(mnist_dir, tmp_path, monkeypa
     # scikit-learn's data home, from anywhere else.
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "shared" / "mnist"))
-    assert load_data(None).description.startswith("full MNIST")
+    assert load_data_set(None).description.startswith("full MNIST")
 
 
 @pytest.mark.parametrize(("rows", "figures"), [(4, 4), (3, 2)])
@@ -193,7 +193,9 @@ def test_train_and_evaluate_on_a_folder_in_mnist_layout(tmp_path, rows, figures)
     data = tmp_path / "data"
     data.mkdir()
     write_mnist_folder(data, n_train=60, n_test=20, rows=rows, cols=4)
+    # 0.2: 12 validation digits, enough for a stratified split of the 10 classes.
     code, out, err = run("train", "--data", data, *QUICK, "--max-iter", "2",
+                         "--validation-fraction", "0.2",
                          "--out", tmp_path / "m.skops")  # fmt: skip
     assert code == 0, err
     assert f"Data: {data}: 60 training and 20 test images of {rows * 4} pixels" in out
@@ -201,6 +203,26 @@ def test_train_and_evaluate_on_a_folder_in_mnist_layout(tmp_path, rows, figures)
     code, out, err = run("evaluate", tmp_path / "m.skops", "--data", data)
     assert code == 0, err
     assert "Test accuracy:" in out
+
+
+@pytest.mark.parametrize(
+    ("n_train", "problem"),
+    [
+        (60, "6 validation samples cannot hold each of the 10 classes"),
+        (30, "the classes [9] have a single sample"),
+    ],
+)
+def test_an_impossible_stratified_hold_out_is_a_usage_error(tmp_path, n_train, problem):
+    """Refused, not split unstratified, which could leave a class out of training."""
+    data = tmp_path / "data"
+    data.mkdir()
+    write_mnist_folder(data, n_train=n_train, n_test=10)
+    code, out, err = run("train", "--data", data, *QUICK, "--out", tmp_path / "m.skops")
+    assert code == 2
+    assert "scratchnet train: error: Cannot hold out a stratified validation set" in err
+    assert problem in err
+    assert "Give a larger --validation-fraction, or --validation-fraction 0" in err
+    assert "Held out" not in out and not (tmp_path / "m.skops").exists()
 
 
 def test_data_mnist_offline_says_where_to_put_the_files(tmp_path, monkeypatch):
@@ -304,6 +326,7 @@ def test_a_model_for_other_data_is_rejected(tmp_path):
     data.mkdir()
     write_mnist_folder(data, n_train=30, n_test=10, rows=4, cols=4)
     code, _, err = run("train", "--data", data, *QUICK, "--max-iter", "1",
+                       "--validation-fraction", "0",
                        "--out", tmp_path / "small.skops")  # fmt: skip
     assert code == 0, err
     code, _, err = run("evaluate", tmp_path / "small.skops", "--data", "sample")

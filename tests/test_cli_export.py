@@ -10,8 +10,8 @@ from sklearn.exceptions import ConvergenceWarning
 from test_cli import run
 
 from sklearn_scratchnet import ScratchMLPClassifier, persistence
-from sklearn_scratchnet.cli import build_parser, scale_pixels
-from sklearn_scratchnet.datasets import load_mnist_sample
+from sklearn_scratchnet.cli import build_parser
+from sklearn_scratchnet.datasets import load_mnist_sample, scale_pixels
 
 try:
     import onnxruntime as ort
