@@ -21,7 +21,8 @@ import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import assert_all_finite, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     check_classification_targets,
@@ -32,14 +33,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from sklearn_scratchnet import _network, _steps, _training
+from sklearn_scratchnet import _lbfgs, _network, _steps, _training
 from sklearn_scratchnet._callbacks import (
     CallbackSupportMixin,
     PassCallbacks,
     weights_as_attributes,
 )
 from sklearn_scratchnet._holdout import stratified_hold_out
-from sklearn_scratchnet._optimizers import OPTIMIZERS
+from sklearn_scratchnet._optimizers import Adam, GradientDescent
 from sklearn_scratchnet._version import __version__
 from sklearn_scratchnet.exceptions import (
     FitInterruptedWarning,
@@ -137,20 +138,27 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         step (full-batch gradient descent, one step per pass, as in the note).
         Larger than the number of samples means full batch.
 
-    solver : {"sgd", "adam"}, default="sgd"
-        "sgd" is the note's update ``W -= alpha dW`` (with optional momentum);
-        "adam" is Adam with ``beta_1=0.9, beta_2=0.999, epsilon=1e-8``.
+    solver : {"sgd", "adam", "lbfgs"}, default="sgd"
+        "sgd" is the note's update ``W -= alpha dW`` (with optional momentum
+        and a ``learning_rate`` schedule); "adam" is Adam (``beta_1``,
+        ``beta_2``, ``epsilon``); "lbfgs" minimises the same loss with SciPy's
+        L-BFGS-B on all the data at once, as MLPClassifier's "lbfgs" does
+        (``max_iter`` iterations, ``max_fun`` loss evaluations, ``tol`` on the
+        gradient; ``alpha``, ``batch_size``, ``shuffle`` and early stopping do
+        not apply, and there is no ``partial_fit``). scikit-learn recommends
+        "lbfgs" for small data sets.
 
     momentum : float, default=0.0
-        Momentum for the "sgd" solver, in [0, 1). 0 is the note's plain update.
-        Ignored by "adam".
+        Momentum for the "sgd" solver, in [0, 1]. 0 is the note's plain update.
+        Ignored by the other solvers.
 
     l2 : float, default=0.0
         Strength of the L2 penalty on the weights ``W1`` and ``W2``; the same
         objective as MLPClassifier's ``alpha``.
 
-    activation : {"relu", "tanh", "logistic"}, default="relu"
-        Hidden activation g. "relu" is the note's.
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+        Hidden activation g. "relu" is the note's; "identity" makes the hidden
+        layer linear.
 
     class_weight : dict, "balanced" or None, default=None
         Weights for classes as ``{label: weight}``; labels not listed get 1.
@@ -173,8 +181,10 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping`` is True.
 
-    n_iter_no_change : int, default=10
-        Passes without improvement of at least ``tol`` before training stops.
+    n_iter_no_change : int or np.inf, default=10
+        Passes without improvement of at least ``tol`` before training stops
+        (with ``learning_rate="adaptive"``, before the step size is divided by
+        5). ``np.inf`` never stops early.
 
     tol : float, default=1e-4
         Minimum improvement of the training loss (or, with early stopping, the
@@ -197,6 +207,29 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     verbose : bool or int, default=False
         Print one line per pass: loss, validation score and time.
+
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        The step size schedule of the "sgd" solver, as MLPClassifier's:
+        "constant" keeps ``alpha``; "invscaling" uses
+        ``alpha / (t + 1) ** power_t`` after each pass, t the samples seen;
+        "adaptive" keeps ``alpha`` while the training improves and divides it
+        by 5 each time ``n_iter_no_change`` passes did not, stopping once it
+        falls below 1e-6.
+
+    power_t : float, default=0.5
+        The exponent of the "invscaling" schedule.
+
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with "sgd" when ``momentum > 0``.
+
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of Adam's first and second moment estimates, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Adam's guard against division by zero.
+
+    max_fun : int, default=15000
+        The most loss evaluations "lbfgs" makes.
 
     Attributes
     ----------
@@ -222,17 +255,24 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Names of features seen during fit; only when X had string column names.
 
     n_iter_ : int
-        Number of passes over the training data so far.
+        Number of passes over the training data made by the last ``fit``
+        (1 after a ``partial_fit`` call); for "lbfgs", its iterations.
 
     t_ : int
-        Number of training samples seen so far (counted once per pass).
+        Number of training samples seen by all the fits so far (counted once
+        per pass).
+
+    loss_ : float
+        The training loss of the last pass (for "lbfgs", of the final
+        weights).
 
     loss_curve_ : list of float
         Training loss of each pass (the mean of its mini-batch losses, each
         taken before its step).
 
-    best_loss_ : float
-        Lowest value in ``loss_curve_``.
+    best_loss_ : float or None
+        Lowest value in ``loss_curve_``; None when early stopping decides when
+        to stop (as MLPClassifier), and with "lbfgs".
 
     validation_scores_ : list of float or None
         Validation accuracy after each pass; None without a validation set.
@@ -242,6 +282,15 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     best_validation_score_ : float or None
         Best value in ``validation_scores_``; None without a validation set.
+
+    n_layers_ : int
+        3: the input, the hidden and the output layer.
+
+    n_outputs_ : int
+        Number of output units (one per class).
+
+    out_activation_ : str
+        The output activation, "softmax".
 
     coefs_ : list of ndarray
         Read-only views ``[W1_.T, W2_.T]`` in MLPClassifier's orientation.
@@ -269,19 +318,29 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [None, Interval(Integral, 1, None, closed="left")],
-        "solver": [StrOptions({"sgd", "adam"})],
-        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "solver": [StrOptions({"sgd", "adam", "lbfgs"})],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
         "l2": [Interval(Real, 0, None, closed="left")],
         "activation": [StrOptions(set(_network.ACTIVATIONS))],
         "class_weight": [None, dict, StrOptions({"balanced"})],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
         "tol": [Interval(Real, 0, None, closed="left")],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -303,6 +362,13 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         random_state=None,
         warm_start=False,
         verbose=False,
+        learning_rate="constant",
+        power_t=0.5,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        max_fun=15000,
     ):
         self.hidden_size = hidden_size
         self.alpha = alpha
@@ -321,6 +387,13 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.max_fun = max_fun
 
     # ------------------------------------------------------------------ public API
 
@@ -353,13 +426,31 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         with self._kept_on_failure():
             return self._fit(X, y, sample_weight, X_val, y_val, partial=False)
 
+    def _check_partial_fit(self):
+        """Whether partial_fit applies to these parameters (for available_if)."""
+        if self.solver == "lbfgs":
+            raise AttributeError(
+                "partial_fit is only available for the stochastic solvers 'sgd' "
+                "and 'adam'; solver='lbfgs' trains on all the data at once. Use "
+                "fit, or another solver."
+            )
+        if isinstance(self.early_stopping, bool | np.bool_) and self.early_stopping:
+            raise AttributeError(
+                "partial_fit does not support early_stopping=True: each call "
+                "makes one pass over the data it is given, with no validation "
+                "split to stop on. Set early_stopping=False, or use fit."
+            )
+        return True
+
+    @available_if(_check_partial_fit)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for one pass over (X, y), continuing from the current state.
 
         The weights and the optimizer state (momentum, Adam moments) carry over
         between calls, so ``hidden_size`` must stay the fitted network's (a
-        ValueError says so otherwise). ``early_stopping`` is ignored here.
+        ValueError says so otherwise). As MLPClassifier's, it is available only
+        for the "sgd" and "adam" solvers without early stopping.
 
         Parameters
         ----------
@@ -367,11 +458,11 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             A batch of training data.
         y : array-like of shape (n_samples,)
             Its labels; a batch may lack some classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
         classes : array-like of shape (n_classes,), default=None
             All the labels the model will ever see. Required on the first call,
             optional (but must not change) afterwards.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights.
 
         Returns
         -------
@@ -431,6 +522,24 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """
         Z2 = self._logits(X)
         return self.classes_[np.argmax(Z2, axis=0)]
+
+    @property
+    def n_layers_(self):
+        """3: the input, the hidden and the output layer."""
+        check_is_fitted(self)
+        return 3
+
+    @property
+    def n_outputs_(self):
+        """Number of output units: one per class."""
+        check_is_fitted(self)
+        return len(self.classes_)
+
+    @property
+    def out_activation_(self):
+        """The output layer's activation: "softmax"."""
+        check_is_fitted(self)
+        return "softmax"
 
     @property
     def coefs_(self):
@@ -562,8 +671,19 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         )
         if not from_current_weights:
             self._start_afresh(X.shape[1], X.dtype, rng, validation is not None)
-
         history = self._history(validation is not None)
+        if self.solver == "lbfgs":
+            return self._fit_lbfgs(X, y_index, sample_weight, validation, history)
+        return self._fit_stochastic(
+            X, y_index, sample_weight, validation, history, rng, partial,
+            from_current_weights,
+        )  # fmt: skip
+
+    def _fit_stochastic(
+        self, X, y_index, sample_weight, validation, history, rng, partial,
+        from_current_weights,
+    ):  # fmt: skip
+        """Train with the training loop: passes of mini-batch steps."""
         max_passes = 1 if partial else self.max_iter
         batch_size = min(self.batch_size or X.shape[0], X.shape[0])
         optimizer = self._optimizer_for(partial)
@@ -595,7 +715,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 else None
             ),
             hooks=PassCallbacks(fit_task, self, X, labels),
-            first_pass=self.n_iter_ + 1,
+            samples_before=self.t_,
             verbose=self.verbose,
         )  # fmt: skip
         fit_task.call_on_fit_task_end(
@@ -607,15 +727,58 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
         self.W1_, self.b1_, self.W2_, self.b2_ = outcome.params
         self._optimizer = optimizer
-        self.n_iter_ += outcome.n_passes
+        self.n_iter_ = outcome.n_passes
         self.t_ += outcome.samples_seen
+        self._store_history(
+            history, best_loss=None if on_validation else history.best_loss
+        )
+        self._warn_about(outcome, max_passes, partial)
+        return self
+
+    def _fit_lbfgs(self, X, y_index, sample_weight, validation, history):
+        """Minimise the loss over all the data with SciPy's L-BFGS-B."""
+        outcome = _lbfgs.minimize(
+            self._params(), X, y_index, sample_weight,
+            activation=self.activation, l2=self.l2, max_iter=self.max_iter,
+            max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+        )  # fmt: skip
+        self.W1_, self.b1_, self.W2_, self.b2_ = outcome.params
+        self._optimizer = None
+        self.n_iter_ = outcome.n_iter
+        history.loss_curve.extend(outcome.losses)
+        if validation is not None:  # the final weights' scores
+            history.record_validation(
+                *validation.score_and_loss(self._params(), self.activation)
+            )
+        self._store_history(history, best_loss=None)
+        self.loss_ = outcome.loss
+        if outcome.interrupted:
+            warnings.warn(
+                f"{type(self).__name__}: training interrupted (KeyboardInterrupt) "
+                f"after iteration {outcome.n_iter} of lbfgs; the model keeps its "
+                "weights and can be used. Call fit again with warm_start=True to "
+                "continue.",
+                FitInterruptedWarning,
+                stacklevel=5,
+            )
+        elif not outcome.converged:
+            warnings.warn(
+                f"{type(self).__name__}: lbfgs stopped after {outcome.n_iter} "
+                f"iterations without converging ({outcome.message}). Increase "
+                "max_iter (or max_fun), or scale the data.",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
+        return self
+
+    def _store_history(self, history, best_loss):
+        """The fitted attributes that record the passes (or iterations)."""
         self.loss_curve_ = history.loss_curve
-        self.best_loss_ = history.best_loss
+        self.loss_ = history.loss_curve[-1] if history.loss_curve else None
+        self.best_loss_ = best_loss
         self.validation_scores_ = history.validation_scores
         self.validation_loss_curve_ = history.validation_losses
         self.best_validation_score_ = history.best_validation_score
-        self._warn_about(outcome, max_passes, partial)
-        return self
 
     def _start_afresh(self, n_features, dtype, rng, with_validation):
         """Draw the initial weights and empty the training record."""
@@ -646,7 +809,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """The model's record of its passes, for the training loop to extend."""
         history = _training.History(
             loss_curve=self.loss_curve_,
-            best_loss=self.best_loss_,
+            best_loss=np.inf if self.best_loss_ is None else self.best_loss_,
             validation_scores=self.validation_scores_,
             validation_losses=self.validation_loss_curve_,
             best_validation_score=self.best_validation_score_,
@@ -659,16 +822,25 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _optimizer_for(self, partial):
         """The update rule: partial_fit continues the previous one's state."""
-        optimizer_class = OPTIMIZERS[self.solver]
         previous = getattr(self, "_optimizer", None)
-        if partial and isinstance(previous, optimizer_class):
-            previous.learning_rate = self.alpha
-            if self.solver == "sgd":
-                previous.momentum = self.momentum
-            return previous
         if self.solver == "sgd":
-            return optimizer_class(self._params(), self.alpha, momentum=self.momentum)
-        return optimizer_class(self._params(), self.alpha)
+            settings = dict(
+                momentum=self.momentum,
+                nesterov=self.nesterovs_momentum,
+                schedule=self.learning_rate,
+                power_t=self.power_t,
+            )
+            if partial and isinstance(previous, GradientDescent):
+                if previous.initial_learning_rate != self.alpha:
+                    previous.initial_learning_rate = self.alpha
+                    previous.learning_rate = self.alpha
+                vars(previous).update(settings)
+                return previous
+            return GradientDescent(self._params(), self.alpha, **settings)
+        if partial and isinstance(previous, Adam):
+            previous.learning_rate = self.alpha
+            return previous
+        return Adam(self._params(), self.alpha, self.beta_1, self.beta_2, self.epsilon)
 
     def _warn_about(self, outcome, max_passes, partial):
         """The fit's warnings: an interrupted or an unconverged training."""
@@ -685,7 +857,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"the model keeps {kept} and can be used. Call fit again "
                 "with warm_start=True, or partial_fit, to continue.",
                 FitInterruptedWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         elif outcome.stopped_by == "max passes" and not partial:
             warnings.warn(
@@ -693,7 +865,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 "and the training has not converged yet. Increase max_iter or "
                 "alpha (the learning rate), or switch to solver='adam'.",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
 
     def _check_same_network(self, partial):
@@ -832,7 +1004,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         if X_val is not None or y_val is not None:
             validation = self._validation_set(X_val, y_val, X.dtype)
             return X, y_index, sample_weight, validation
-        if self.early_stopping and not partial:
+        if self.early_stopping and not partial and self.solver != "lbfgs":
             return self._split_validation(X, y_index, sample_weight, rng)
         return X, y_index, sample_weight, None
 

@@ -69,6 +69,19 @@ def logistic(Z, out=None):
     return out
 
 
+def identity(Z, out=None):
+    """The identity g(Z) = Z: a linear hidden layer."""
+    if out is None or out is Z:
+        return Z
+    out[...] = Z
+    return out
+
+
+def identity_derivative(Z1, A1):
+    """identity'(Z1) = 1."""
+    return 1.0
+
+
 def relu_derivative(Z1, A1):
     """ReLU'(Z1): 1 where the unit was active, 0 elsewhere.
 
@@ -88,8 +101,14 @@ def logistic_derivative(Z1, A1):
 
 
 #: The hidden activations g, by name: ``g(Z, out=None)``, and their derivatives g'.
-ACTIVATIONS = {"relu": relu, "tanh": np.tanh, "logistic": logistic}
+ACTIVATIONS = {
+    "relu": relu,
+    "tanh": np.tanh,
+    "logistic": logistic,
+    "identity": identity,
+}
 DERIVATIVES = {
+    "identity": identity_derivative,
     "relu": relu_derivative,
     "tanh": tanh_derivative,
     "logistic": logistic_derivative,
@@ -135,7 +154,7 @@ def init_params(n_features, hidden_size, n_classes, activation, random_state, dt
     ----------
     n_features, hidden_size, n_classes : int
         Layer sizes: 784, h and 10 in the note.
-    activation : {"relu", "tanh", "logistic"}
+    activation : {"relu", "tanh", "logistic", "identity"}
         Hidden activation; only changes the scale of the draw.
     random_state : numpy.random.RandomState
         Source of randomness.
@@ -179,7 +198,7 @@ def forward(X, params, activation="relu"):
         The input, one sample per row; the note's ``A0`` is its transpose.
     params : tuple of ndarray
         ``(W1, b1, W2, b2)``.
-    activation : {"relu", "tanh", "logistic"}, default="relu"
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
         The hidden activation g.
 
     Returns
@@ -288,7 +307,7 @@ def backward(
         ``(W1, b1, W2, b2)``.
     cache : tuple of ndarray
         ``(Z1, A1, Z2, A2)`` as returned by :func:`forward`.
-    activation : {"relu", "tanh", "logistic"}, default="relu"
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
         The hidden activation g used in the forward pass.
     sample_weight : ndarray of shape (m,), default=None
         Non-negative weights with a positive sum; None means all ones.
@@ -365,7 +384,7 @@ def loss_and_gradients(
         Class indices in ``0 .. n_classes - 1``.
     params : tuple of ndarray
         ``(W1, b1, W2, b2)``.
-    activation : {"relu", "tanh", "logistic"}, default="relu"
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
         The hidden activation g.
     sample_weight : ndarray of shape (m,), default=None
         Non-negative weights with a positive sum; None means all ones.

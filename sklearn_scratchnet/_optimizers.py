@@ -1,4 +1,4 @@
-"""Update rules: the note's gradient descent (with optional momentum) and Adam.
+"""Update rules: the note's gradient descent (with momentum, schedules) and Adam.
 
 Each optimizer is a small object whose method ``update(params, grads)`` changes
 the parameter arrays in place (so their dtype, float32 or float64, never changes)
@@ -32,28 +32,61 @@ class _UpdateRule:
         """Update ``param[part]``, the parameter number ``index``, in place."""
         raise NotImplementedError
 
+    def pass_ended(self, samples_seen):
+        """Called after each pass over the data, with the samples seen so far."""
+
+    def stalled(self):
+        """No progress for ``n_iter_no_change`` passes: True means stop."""
+        return True
+
 
 class GradientDescent(_UpdateRule):
-    """The note's update ``W -= alpha dW``, with optional classical momentum.
+    """The note's update ``W -= alpha dW``, with momentum and schedules.
 
     With ``momentum = mu > 0`` each parameter moves by a velocity
-    ``v <- mu v - alpha dW;  W <- W + v``; with ``mu = 0`` this is exactly the
-    note's rule.
+    ``v <- mu v - alpha dW;  W <- W + v``, or with Nesterov's momentum by
+    ``W <- W + mu v - alpha dW`` (the new v); with ``mu = 0`` this is exactly
+    the note's rule. The step size alpha follows MLPClassifier's schedules:
+    "constant"; "invscaling", ``alpha_t = alpha / (t + 1) ** power_t`` after
+    each pass, t the samples seen; "adaptive", alpha divided by 5 each time
+    training stalls, until it falls below 1e-6.
 
     Parameters
     ----------
     params : sequence of ndarray
         The arrays that will be updated (used for the shapes of the velocities).
     learning_rate : float
-        The note's alpha.
+        The note's alpha (the initial one, with a schedule).
     momentum : float, default=0.0
-        Momentum coefficient mu in [0, 1).
+        Momentum coefficient mu in [0, 1].
+    nesterov : bool, default=False
+        Use Nesterov's momentum.
+    schedule : {"constant", "invscaling", "adaptive"}, default="constant"
+        How the step size changes during training.
+    power_t : float, default=0.5
+        The exponent of "invscaling".
     """
 
-    def __init__(self, params, learning_rate, momentum=0.0):
+    # Optimizers saved by versions up to 0.3 have none of these attributes.
+    nesterov = False
+    schedule = "constant"
+    power_t = 0.5
+
+    def __init__(
+        self, params, learning_rate, momentum=0.0, nesterov=False,
+        schedule="constant", power_t=0.5,
+    ):  # fmt: skip
+        self.initial_learning_rate = learning_rate
         self.learning_rate = learning_rate
         self.momentum = momentum
+        self.nesterov = nesterov
+        self.schedule = schedule
+        self.power_t = power_t
         self.velocities = [np.zeros_like(p) for p in params]
+
+    def __setstate__(self, state):
+        state.setdefault("initial_learning_rate", state["learning_rate"])
+        self.__dict__.update(state)
 
     def update_part(self, index, param, grad, part=slice(None)):
         """Update ``param[part]``, the parameter number ``index``, in place."""
@@ -62,9 +95,25 @@ class GradientDescent(_UpdateRule):
             velocity = self.velocities[index][part]
             velocity *= self.momentum
             velocity -= self.learning_rate * grad
-            param += velocity
+            if self.nesterov:
+                param += self.momentum * velocity - self.learning_rate * grad
+            else:
+                param += velocity
         else:
             param -= self.learning_rate * grad  # W = W - alpha dW
+
+    def pass_ended(self, samples_seen):
+        """Follow the "invscaling" schedule."""
+        if self.schedule == "invscaling":
+            initial = float(self.initial_learning_rate)
+            self.learning_rate = initial / (samples_seen + 1) ** self.power_t
+
+    def stalled(self):
+        """Stop, or with the "adaptive" schedule divide the step size by 5."""
+        if self.schedule != "adaptive" or self.learning_rate <= 1e-6:
+            return True
+        self.learning_rate /= 5.0
+        return False
 
 
 class Adam(_UpdateRule):

@@ -28,7 +28,7 @@ class GradientSteps:
         ``(W1, b1, W2, b2)``, updated in place by :meth:`step`.
     optimizer : GradientDescent or Adam
         The update rule.
-    activation : {"relu", "tanh", "logistic"}
+    activation : {"relu", "tanh", "logistic", "identity"}
         The hidden activation g.
     l2 : float
         L2 penalty strength.
@@ -66,7 +66,7 @@ def steps_for(X, batch_rows, params, optimizer, activation, l2):
         ``(W1, b1, W2, b2)``, updated in place by the steps.
     optimizer : GradientDescent or Adam
         The update rule.
-    activation : {"relu", "tanh", "logistic"}
+    activation : {"relu", "tanh", "logistic", "identity"}
         The hidden activation g.
     l2 : float
         L2 penalty strength.

@@ -57,11 +57,13 @@ class History:
         self.loss_curve.append(loss)
         self.best_loss = min(self.best_loss, loss)
         if validation_score is not None:
-            self.validation_scores.append(validation_score)
-            self.validation_losses.append(validation_loss)
-            self.best_validation_score = max(
-                self.best_validation_score, validation_score
-            )
+            self.record_validation(validation_score, validation_loss)
+
+    def record_validation(self, score, loss):
+        """Append a validation accuracy and loss."""
+        self.validation_scores.append(score)
+        self.validation_losses.append(loss)
+        self.best_validation_score = max(self.best_validation_score, score)
 
 
 @dataclass
@@ -114,6 +116,10 @@ class NoImprovement:
             self.passes_without_progress = 0
         else:
             self.passes_without_progress += 1
+
+    def restart(self):
+        """Count afresh, as after progress."""
+        self.passes_without_progress = 0
 
     @property
     def says_stop(self):
@@ -186,7 +192,7 @@ class TrainingOutcome:
 def train(
     steps, X, y, sample_weight, *, max_passes, batch_size, shuffle, rng, history,
     stopping, validation=None, activation="relu", best_weights=None,
-    hooks=None, first_pass=1, verbose=False,
+    hooks=None, samples_before=0, verbose=False,
 ):  # fmt: skip
     """Train ``steps.params`` for up to ``max_passes`` passes over ``(X, y)``.
 
@@ -220,8 +226,9 @@ def train(
         Keep the weights of the pass with the best validation score.
     hooks : NoHooks-like, default=None
         ``pass_begun()`` and ``pass_ended(params)`` around each pass.
-    first_pass : int, default=1
-        The number of this training's first pass, for messages.
+    samples_before : int, default=0
+        Samples seen by earlier trainings of these parameters: the
+        "invscaling" schedule counts them.
     verbose : bool, default=False
         Print a line per pass.
 
@@ -242,7 +249,7 @@ def train(
     stopped_by, interrupted_at = "max passes", None
     with deferred_keyboard_interrupt() as interrupt:
         try:
-            for pass_number in range(first_pass, first_pass + max_passes):
+            for pass_number in range(1, max_passes + 1):
                 start_time = time.perf_counter()
                 hooks.pass_begun()
                 loss, n_steps, n_batches = run_pass(
@@ -275,6 +282,7 @@ def train(
                 if best_weights is not None:
                     best_weights.offer(score, steps.params)
                 history.record(loss, score, validation_loss)
+                steps.optimizer.pass_ended(samples_before + samples_seen)
 
                 if hooks.pass_ended(steps.params):
                     stopped_by = "callback"
@@ -284,14 +292,19 @@ def train(
                     interrupted_at = f"after pass {pass_number}"
                     break
                 if stopping.says_stop:
-                    stopped_by = "no improvement"
+                    message = (
+                        f"No improvement of at least tol={stopping.tol} for "
+                        f"{stopping.n_iter_no_change} consecutive passes"
+                    )
+                    if steps.optimizer.stalled():
+                        stopped_by = "no improvement"
+                        if verbose:
+                            print(f"{message}: stopping.")
+                        break
+                    stopping.restart()
                     if verbose:
-                        print(
-                            f"No improvement of at least tol={stopping.tol} for "
-                            f"{stopping.n_iter_no_change} consecutive passes: "
-                            "stopping."
-                        )
-                    break
+                        rate = steps.optimizer.learning_rate
+                        print(f"{message}: learning rate lowered to {rate:g}.")
         except KeyboardInterrupt:
             # Raised, not requested: by a callback, or a second Ctrl-C. Between
             # steps the weights are whole and training stops as for the first
@@ -299,7 +312,7 @@ def train(
             if interrupt.in_step:
                 raise
             stopped_by = "interrupt"
-            interrupted_at = f"after pass {first_pass + n_passes - 1}"
+            interrupted_at = f"after pass {n_passes}"
 
     kept_best = best_weights is not None and best_weights.params is not None
     return TrainingOutcome(

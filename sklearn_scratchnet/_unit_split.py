@@ -196,7 +196,7 @@ def hidden_layer_rows(X, W1, b1, activation, A1, rows):
         The dense batch; the note's ``A0`` is its transpose.
     W1, b1 : ndarray
         The hidden layer's weights (h, n_features) and biases (h,).
-    activation : {"relu", "tanh", "logistic"}
+    activation : {"relu", "tanh", "logistic", "identity"}
         The hidden activation g.
     A1 : ndarray of shape (h, m), C-contiguous
         Receives ``g(Z1)`` in its rows ``rows``.
@@ -225,7 +225,7 @@ def hidden_gradients_rows(X, dZ2, W2, A1, activation, dW1, db1, rows):
         The output layer's weights, as in the forward pass.
     A1 : ndarray of shape (h, m)
         The hidden activations from :func:`hidden_layer_rows`.
-    activation : {"relu", "tanh", "logistic"}
+    activation : {"relu", "tanh", "logistic", "identity"}
         The hidden activation g.
     dW1, db1 : ndarray
         Receive the gradients in their rows ``rows``.
@@ -252,7 +252,7 @@ class UnitSplitSteps:
         Updates the parameters, row range by row range.
     n_threads : int
         Threads to use, the calling thread included.
-    activation : {"relu", "tanh", "logistic"}
+    activation : {"relu", "tanh", "logistic", "identity"}
         The hidden activation g.
     l2 : float
         L2 penalty strength.

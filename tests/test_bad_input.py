@@ -534,10 +534,10 @@ INVALID_PARAMETERS = {
     "alpha": [0, -0.1, "x", np.inf, np.nan],
     "max_iter": [0, -1, 2.5, None],
     "batch_size": [0, -5, 1.5, "auto"],
-    "solver": ["lbfgs", "SGD", None],
-    "momentum": [1.0, -0.1, np.nan, "x"],
+    "solver": ["LBFGS", "SGD", None],
+    "momentum": [1.5, -0.1, np.nan, "x"],
     "l2": [-1, np.nan, np.inf, "x"],
-    "activation": ["softmax", "identity", None],
+    "activation": ["softmax", "linear", None],
     "class_weight": ["auto", [1, 2], 1.0],
     "early_stopping": ["yes", 1, None],
     "validation_fraction": [0, 1, -0.1, np.nan],
@@ -547,6 +547,13 @@ INVALID_PARAMETERS = {
     "random_state": ["seed", 1.5, -1],
     "warm_start": [2, "yes", None],
     "verbose": ["loud", -1, 1.5],
+    "learning_rate": ["optimal", None, 0.1],
+    "power_t": [-1, "x", np.nan],
+    "nesterovs_momentum": ["yes", None, 2],
+    "beta_1": [1.0, -0.1, np.nan],
+    "beta_2": [1.0, -0.1, np.nan],
+    "epsilon": [0, -1e-8, "x"],
+    "max_fun": [0, 1.5, None],
 }
 PARAMETER_CASES = [
     pytest.param(name, value, id=f"{name}={value!r}")

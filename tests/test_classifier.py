@@ -191,8 +191,8 @@ def test_predict_log_proba_is_finite_for_huge_logits():
         ("alpha", -0.1),
         ("max_iter", 0),
         ("batch_size", 0),
-        ("solver", "lbfgs"),
-        ("momentum", 1.0),
+        ("solver", "newton"),
+        ("momentum", 1.5),
         ("l2", -1.0),
         ("activation", "softplus"),
         ("class_weight", "uniform"),
@@ -468,7 +468,8 @@ def test_warm_start_continues_training(digits):
     clf.fit(X, y)
     first_curve = list(clf.loss_curve_)
     clf.fit(X, y)
-    assert clf.n_iter_ == 40 and len(clf.loss_curve_) == 40
+    # As MLPClassifier: n_iter_ counts this fit's passes; the curve keeps growing.
+    assert clf.n_iter_ == 20 and len(clf.loss_curve_) == 40
     assert clf.loss_curve_[:20] == first_curve
     assert clf.loss_curve_[-1] < first_curve[-1]
     # Full-batch gradient descent without momentum has no optimizer state, so two
@@ -562,7 +563,8 @@ def test_partial_fit_passes_equal_fit_passes(digits, kwargs):
     at_once = ScratchMLPClassifier(max_iter=3, random_state=0, **kwargs).fit(X, y)
     assert_same_weights(streamed, at_once)
     assert streamed.loss_curve_ == at_once.loss_curve_
-    assert streamed.n_iter_ == 3 and streamed.t_ == 3 * len(X)
+    # As MLPClassifier: n_iter_ counts each call's passes, t_ all samples seen.
+    assert streamed.n_iter_ == 1 and streamed.t_ == 3 * len(X)
 
 
 def test_partial_fit_accepts_batches_lacking_classes(digits):
@@ -601,11 +603,22 @@ def test_partial_fit_balanced_weights_follow_all_data_seen():
     np.testing.assert_array_equal(clf._class_totals, np.bincount(y))
 
 
-def test_partial_fit_ignores_early_stopping():
+@pytest.mark.parametrize(
+    "params, reason",
+    [
+        (dict(early_stopping=True), "does not support early_stopping=True"),
+        (dict(solver="lbfgs"), "only available for the stochastic solvers"),
+    ],
+)
+def test_partial_fit_is_not_there_where_it_cannot_apply(params, reason):
+    """As MLPClassifier: no partial_fit for lbfgs; early stopping refused."""
     X, y = small_problem()
-    clf = ScratchMLPClassifier(early_stopping=True, random_state=0)
-    clf.partial_fit(X, y, classes=[0, 1, 2])
-    assert clf.t_ == len(X) and clf.validation_scores_ is None
+    clf = ScratchMLPClassifier(**params)
+    assert not hasattr(clf, "partial_fit")
+    with pytest.raises(AttributeError, match="no attribute 'partial_fit'") as error:
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    assert reason in str(error.value.__cause__)  # shown with the traceback
+    assert hasattr(clf.set_params(early_stopping=False, solver="sgd"), "partial_fit")
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])

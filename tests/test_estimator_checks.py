@@ -1,5 +1,6 @@
 """scikit-learn's own estimator checks, over the configurations users reach for."""
 
+import numpy as np
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_scratchnet import ScratchMLPClassifier
@@ -9,6 +10,10 @@ _REPEAT_VS_WEIGHT = (
     "differs between the weighted and the repeated data set."
 )
 _RANDOM_SPLIT = _REPEAT_VS_WEIGHT.format(why="the random validation split")
+_SAMPLES_SEEN = (
+    "the 'invscaling' step size alpha / (t + 1) ** power_t counts the samples "
+    "seen, t, which differ between the weighted and the repeated data set."
+)
 
 CONFIGURATIONS = {
     "default": (ScratchMLPClassifier(), {}),
@@ -29,6 +34,32 @@ CONFIGURATIONS = {
         },
     ),
     "balanced": (ScratchMLPClassifier(class_weight="balanced"), {}),
+    # MLPClassifier's options, each in at least one configuration.
+    "lbfgs": (ScratchMLPClassifier(solver="lbfgs", max_fun=2000), {}),
+    "sgd-nesterov-invscaling": (
+        ScratchMLPClassifier(
+            momentum=0.9,
+            nesterovs_momentum=True,
+            learning_rate="invscaling",
+            power_t=0.1,
+        ),
+        {
+            "check_sample_weight_equivalence_on_dense_data": _SAMPLES_SEEN,
+            "check_sample_weight_equivalence_on_sparse_data": _SAMPLES_SEEN,
+        },
+    ),
+    "adam-betas-identity": (
+        ScratchMLPClassifier(
+            solver="adam",
+            beta_1=0.8,
+            beta_2=0.99,
+            epsilon=1e-7,
+            activation="identity",
+            learning_rate="adaptive",
+            n_iter_no_change=np.inf,
+        ),
+        {},
+    ),
 }
 
 

@@ -90,7 +90,7 @@ def test_mini_batch_ctrl_c_stops_inside_the_pass(digits, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clf.partial_fit(X, y)
-    assert clf.n_iter_ == 2
+    assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 2  # n_iter_: this call's
 
 
 def test_ctrl_c_with_early_stopping_keeps_the_best_pass(digits, monkeypatch):

@@ -77,7 +77,9 @@ def _configurations(X, X_test, y, y_test):
         )
         classes = np.unique(y)
         for start in range(0, len(y), 1500):
-            clf.partial_fit(X[start : start + 1500], y[start : start + 1500], classes)
+            clf.partial_fit(
+                X[start : start + 1500], y[start : start + 1500], classes=classes
+            )
         return clf
 
     def partial_fit_balanced_momentum():
@@ -86,7 +88,9 @@ def _configurations(X, X_test, y, y_test):
         )
         classes = np.unique(y)
         for start in range(0, 3000, 700):
-            clf.partial_fit(X[start : start + 700], y[start : start + 700], classes)
+            clf.partial_fit(
+                X[start : start + 700], y[start : start + 700], classes=classes
+            )
         return clf
 
     def warm_start():
