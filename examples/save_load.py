@@ -64,5 +64,5 @@ print(f"its history came along: {loaded.n_iter_} passes, "
 
 # The optimizer state came along too: training goes on where it stopped.
 loaded.partial_fit(X_train, mnist.y_train)
-print(f"one more pass with partial_fit: {loaded.n_iter_} passes, "
+print(f"one more pass with partial_fit: {len(loaded.loss_curve_)} passes, "
       f"test accuracy {loaded.score(X_test, mnist.y_test):.4f}")  # fmt: skip

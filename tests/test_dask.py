@@ -250,7 +250,7 @@ def test_incremental_trains_on_the_blocks_of_a_dask_array(client, mnist, tmp_pat
             model.partial_fit(X, y, classes=np.arange(10))
 
     network = model.estimator_
-    assert network.n_iter_ == 3 * X.numblocks[0]  # one pass per block
+    assert len(network.loss_curve_) == 3 * X.numblocks[0]  # one pass per block
     assert network.t_ == 3 * len(X_train)
     # dask-ml's graph: key ("fit-...", i) is partial_fit on the i-th block, run
     # by a worker; ("fit-...", -1) only holds the model it starts from.
