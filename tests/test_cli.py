@@ -111,6 +111,59 @@ def test_the_bar_scores_at_most_every_min_interval(
     assert progress.tasks[0].completed == progress.tasks[0].total == 7
 
 
+def test_the_bar_shows_the_scores_of_the_latest_pass(sample):
+    """Passes far shorter than a person can read each show their own scores."""
+    from rich.console import Console
+
+    from sklearn_scratchnet._progress import EpochProgressBar, make_progress
+
+    X, y = sample.X_train[:300] / 255, sample.y_train[:300]
+    X_val, y_val = sample.X_train[300:400] / 255, sample.y_train[300:400]
+    clf = ScratchMLPClassifier(max_iter=20, alpha=0.5, random_state=0)
+    shown = []
+    with make_progress(Console(file=io.StringIO())) as progress:
+        bar = EpochProgressBar(progress, X_val, y_val)
+        update = progress.update
+
+        def record(task, **fields):
+            update(task, **fields)
+            task = progress.tasks[task]
+            shown.append((task.completed, dict(task.fields)))
+
+        progress.update = record
+        clf.set_callbacks(bar)
+        with pytest.warns(ConvergenceWarning):
+            clf.fit(X, y, X_val=X_val, y_val=y_val)
+    per_pass = {n: fields for n, fields in shown}
+    for n, score in enumerate(clf.validation_scores_, start=1):
+        assert per_pass[n]["val_accuracy"] == f"{score:.4f}"
+        assert per_pass[n]["val_pass"] == ""
+    assert len(set(clf.validation_scores_)) > 1
+
+
+def test_scores_of_an_earlier_pass_say_which_pass(sample):
+    from rich.console import Console
+
+    from sklearn_scratchnet._progress import EpochProgressBar, make_progress
+
+    X, y = sample.X_train[:300] / 255, sample.y_train[:300]
+    with make_progress(Console(file=io.StringIO())) as progress:
+        bar = EpochProgressBar(progress, X[:100], y[:100], min_interval=3600)
+        clf = ScratchMLPClassifier(max_iter=3, random_state=0).set_callbacks(bar)
+        fields = []
+        update = progress.update
+
+        def record(task, **kwargs):
+            update(task, **kwargs)
+            fields.append(dict(progress.tasks[task].fields))
+
+        progress.update = record
+        with pytest.warns(ConvergenceWarning):
+            clf.fit(X[100:], y[100:])
+    assert [f["val_pass"] for f in fields[:3]] == ["", "(pass 1)", "(pass 1)"]
+    assert fields[-1]["val_pass"] == ""  # the final model, scored
+
+
 def test_train_writes_the_figures_next_to_the_model(trained):
     path, out, _ = trained
     sizes = {
