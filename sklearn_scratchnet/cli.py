@@ -3,7 +3,9 @@
 ::
 
     scratchnet train [--data mnist|sample|DIR] [--hidden-size H] [--alpha A]
-                     [--solver sgd|adam] [--batch-size B] [--max-iter N] [--l2 L2]
+                     [--solver sgd|adam] [--momentum MU]
+                     [--activation relu|tanh|logistic] [--batch-size B]
+                     [--max-iter N] [--l2 L2] [--class-weight balanced]
                      [--early-stopping] [--validation-fraction F]
                      [--random-state S] [--out MODEL]
     scratchnet evaluate MODEL [--data mnist|sample|DIR] [--trust-pickle]
@@ -33,19 +35,28 @@ the current step, and the command goes on with the model trained so far).
 import argparse
 import importlib
 import importlib.util
+import re
 import sys
 import time
 import warnings
+from numbers import Integral
 from pathlib import Path
 
 import joblib
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import classification_report, confusion_matrix
-from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_scratchnet import __version__, datasets, images, persistence, plotting
+from sklearn_scratchnet import (
+    __version__,
+    _network,
+    datasets,
+    images,
+    persistence,
+    plotting,
+)
 from sklearn_scratchnet._classifier import ScratchMLPClassifier, _library_versions
 from sklearn_scratchnet._holdout import stratified_hold_out
 from sklearn_scratchnet.datasets import load_data_set, scale_pixels
@@ -193,34 +204,90 @@ def add_train_parser(commands):
     )
     add_data_argument(train)
     train.add_argument(
-        "--hidden-size", type=int, default=10, help="hidden units, the note's h"
+        "--hidden-size",
+        type=int,
+        default=10,
+        metavar="H",
+        help="hidden units, the note's h (default: %(default)s)",
     )
     train.add_argument(
-        "--alpha", type=float, default=0.1, help="learning rate (the note's alpha)"
+        "--alpha",
+        type=float,
+        default=0.1,
+        metavar="A",
+        help="learning rate, the note's alpha (default: %(default)s); if the "
+        "model learns nothing, lower it or use --solver adam with --alpha 0.001",
     )
-    train.add_argument("--solver", choices=["sgd", "adam"], default="sgd")
+    train.add_argument(
+        "--solver",
+        choices=["sgd", "adam"],
+        default="sgd",
+        help="update rule: sgd, the note's W -= alpha dW (with --momentum), or "
+        "adam (default: %(default)s)",
+    )
+    train.add_argument(
+        "--momentum",
+        type=float,
+        default=0.0,
+        metavar="MU",
+        help="momentum of sgd, in [0, 1) (default: %(default)s: the note's update)",
+    )
+    train.add_argument(
+        "--activation",
+        choices=sorted(_network.ACTIVATIONS),
+        default="relu",
+        help="hidden activation (default: %(default)s, the note's)",
+    )
     train.add_argument(
         "--batch-size",
         type=int,
         default=None,
-        help="samples per gradient step (default: the whole training set)",
+        metavar="B",
+        help="samples per gradient step (default: the whole training set, one "
+        "step per pass, as in the note)",
     )
-    train.add_argument("--max-iter", type=int, default=500, help="passes (epochs)")
-    train.add_argument("--l2", type=float, default=0.0, help="L2 penalty on weights")
+    train.add_argument(
+        "--max-iter",
+        type=int,
+        default=500,
+        metavar="N",
+        help="passes over the training digits (epochs) (default: %(default)s)",
+    )
+    train.add_argument(
+        "--l2",
+        type=float,
+        default=0.0,
+        metavar="L2",
+        help="L2 penalty on the weights (default: %(default)s)",
+    )
+    train.add_argument(
+        "--class-weight",
+        choices=["balanced"],
+        default=None,
+        help="'balanced' weighs each digit inversely to its frequency "
+        "(default: all digits weigh the same)",
+    )
     train.add_argument(
         "--early-stopping",
         action="store_true",
-        help="stop when the validation accuracy stops improving, keep the best",
+        help="stop when the validation accuracy stops improving, keep the best "
+        "pass's weights (default: train --max-iter passes)",
     )
     train.add_argument(
         "--validation-fraction",
         type=float,
         default=0.1,
-        help="share of the training digits held out to score each pass "
-        "(default 0.1; 0 for none)",
+        metavar="F",
+        help="share of the training digits held out to score each pass, in "
+        "[0, 1); 0 for none (default: %(default)s)",
     )
     train.add_argument(
-        "--random-state", type=int, default=0, help="seed (default 0: reproducible)"
+        "--random-state",
+        type=int,
+        default=0,
+        metavar="S",
+        help="seed of the initial weights, shuffling and hold-out (default: "
+        "%(default)s: reproducible)",
     )
     train.add_argument(
         "--out",
@@ -238,6 +305,7 @@ def train_command(args):
     _require_extras("sklearn.callback", "rich", "matplotlib")
     if _model_format(args.out) == "skops":
         _require_extras("skops.io")
+    clf = _classifier_from(args)
     _check_validation_arguments(args)
     data = load_data_set(args.data)
     print(f"Data: {data.description}")
@@ -253,16 +321,6 @@ def train_command(args):
             f"training on {len(y_train):,}."
         )
 
-    clf = ScratchMLPClassifier(
-        hidden_size=args.hidden_size,
-        alpha=args.alpha,
-        solver=args.solver,
-        batch_size=args.batch_size,
-        max_iter=args.max_iter,
-        l2=args.l2,
-        early_stopping=args.early_stopping,
-        random_state=args.random_state,
-    )
     print(f"Model: {clf!r}")
     seconds, interrupted = _fit_with_progress(clf, X_train, y_train, X_val, y_val)
     print(_training_summary(clf, seconds, interrupted))
@@ -275,6 +333,70 @@ def train_command(args):
     print("Figures:")
     for path, what in written:
         print(f"  {path}  ({what})")
+
+
+# The options of scratchnet train that are the classifier's parameters.
+_TRAIN_PARAMETERS = {
+    "hidden_size": "--hidden-size",
+    "alpha": "--alpha",
+    "solver": "--solver",
+    "momentum": "--momentum",
+    "activation": "--activation",
+    "batch_size": "--batch-size",
+    "max_iter": "--max-iter",
+    "l2": "--l2",
+    "class_weight": "--class-weight",
+    "early_stopping": "--early-stopping",
+    "random_state": "--random-state",
+}
+
+
+def _classifier_from(args):
+    """The classifier the options describe, its parameters checked before any work.
+
+    Raises
+    ------
+    CommandError
+        With exit code 2 and the option's name, for a value the classifier
+        refuses (``--alpha must be > 0; got 0.0``).
+    """
+    clf = ScratchMLPClassifier(
+        **{name: getattr(args, name) for name in _TRAIN_PARAMETERS}
+    )
+    try:
+        clf._validate_params()
+    except InvalidParameterError as exc:
+        raise CommandError(_option_error(exc), EXIT_USAGE) from exc
+    return clf
+
+
+def _option_error(exc):
+    """scikit-learn's message on an invalid parameter, in the option's words."""
+    message = str(exc)
+    match = re.match(r"The '(\w+)' parameter of \w+ must be (.*)\. Got (.*) instead\.$",
+                     message, re.S)  # fmt: skip
+    if not match or match.group(1) not in _TRAIN_PARAMETERS:
+        return message
+    name, requirement, got = match.groups()
+    constraint = ScratchMLPClassifier._parameter_constraints[name][-1]
+    if isinstance(constraint, Interval):
+        requirement = _describe_interval(constraint)
+    elif name == "random_state":
+        requirement = "an integer >= 0 and <= 4294967295"
+    return f"{_TRAIN_PARAMETERS[name]} must be {requirement}; got {got}."
+
+
+def _describe_interval(interval):
+    """``'> 0'``, ``'an integer >= 1'``, ``'>= 0 and < 1'``: an Interval in words."""
+    bounds = []
+    if interval.left is not None:
+        closed = interval.closed in ("left", "both")
+        bounds.append(f"{'>=' if closed else '>'} {interval.left:g}")
+    if interval.right is not None:
+        closed = interval.closed in ("right", "both")
+        bounds.append(f"{'<=' if closed else '<'} {interval.right:g}")
+    words = " and ".join(bounds)
+    return f"an integer {words}" if interval.type is Integral else words
 
 
 def _check_validation_arguments(args):

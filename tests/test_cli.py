@@ -20,7 +20,7 @@ from sklearn.metrics import confusion_matrix
 from test_datasets import write_mnist_folder
 from test_images import as_drawn, draw, to_image
 
-from sklearn_scratchnet import ScratchMLPClassifier, _network, persistence
+from sklearn_scratchnet import ScratchMLPClassifier, _network, cli, persistence
 from sklearn_scratchnet.cli import build_parser, main
 from sklearn_scratchnet.datasets import MNIST_FILES, load_data_set, load_mnist_sample
 from sklearn_scratchnet.exceptions import InconsistentVersionWarning
@@ -308,16 +308,47 @@ def test_a_missing_data_folder_is_exit_code_3(tmp_path):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--alpha", "-1"], "'alpha' parameter of ScratchMLPClassifier"),
-        (["--hidden-size", "0"], "'hidden_size' parameter"),
+        (["--alpha", "0"], "--alpha must be > 0; got 0.0."),
+        (["--alpha", "-1"], "--alpha must be > 0; got -1.0."),
+        (["--hidden-size", "-3"], "--hidden-size must be an integer >= 1; got -3."),
+        (["--batch-size", "0"], "--batch-size must be an integer >= 1; got 0."),
+        (["--l2", "-1"], "--l2 must be >= 0; got -1.0."),
+        (["--momentum", "1"], "--momentum must be >= 0 and < 1; got 1.0."),
+        (["--max-iter", "0"], "--max-iter must be an integer >= 1; got 0."),
+        (["--random-state", "-1"], "--random-state must be an integer >= 0"),
         (["--validation-fraction", "1.5"], "--validation-fraction must be in"),
         (["--early-stopping", "--validation-fraction", "0"], "needs validation"),
     ],
 )
-def test_bad_parameter_values_are_usage_errors(tmp_path, arguments, message):
-    code, _, err = run("train", *SMALL, *arguments, "--out", tmp_path / "m.skops")
-    assert code == 2 and message in err
+def test_bad_parameter_values_are_usage_errors_before_any_work(
+    tmp_path, monkeypatch, arguments, message
+):
+    """Reported with the option's name, before the data is loaded (or fetched)."""
+    fetched = []
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", fetched.append)
+    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))  # no MNIST: a download
+    code, out, err = run("train", *QUICK, "--data", "mnist", *arguments,
+                         "--out", tmp_path / "m.skops")  # fmt: skip
+    assert code == 2, err
+    assert err.startswith("scratchnet train: error: ") and message in err
+    assert "parameter of ScratchMLPClassifier" not in err
+    assert fetched == [] and out == ""
     assert not (tmp_path / "m.skops").exists()
+
+
+def test_every_classifier_option_is_exposed_with_its_default(capsys):
+    for name, option in cli._TRAIN_PARAMETERS.items():
+        default = ScratchMLPClassifier().get_params()[name]
+        if name != "random_state":  # the command's default is 0: reproducible
+            assert getattr(build_parser().parse_args(["train"]), name) == default
+        assert option in cli.__doc__
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    for text in ["(default: 0.1)", "(default: 500)", "(default: sgd)",
+                 "(default: relu", "--momentum MU", "--class-weight {balanced}",
+                 "--activation {logistic,relu,tanh}", "update rule"]:  # fmt: skip
+        assert text in help_text
 
 
 def test_malformed_arguments_are_usage_errors(capsys):
