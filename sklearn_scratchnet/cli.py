@@ -28,15 +28,21 @@ for the progress bar, rich, matplotlib, Pillow and skops):
 Exit codes: 0 success; 1 another failure (such as a missing dependency); 2 bad
 usage or parameter value; 3 a file, folder or data set not found; 4 a file that
 is not what it should be (corrupt data, not a model, not an image, a pickle not
-trusted); 130 interrupted by a second Ctrl-C (the first one stops training after
-the current step, and the command goes on with the model trained so far).
+trusted, a folder where a file is expected); 5 a file or folder that cannot be
+written or read (permissions, a read-only or full disk: ``train`` checks its
+output folder before training, and a model it then cannot save is saved in the
+working directory or the temporary folder, as the message says); 130
+interrupted by a second Ctrl-C (the first one stops training after the current
+step, and the command goes on with the model trained so far).
 """
 
 import argparse
 import importlib
 import importlib.util
+import os
 import re
 import sys
+import tempfile
 import time
 import warnings
 from numbers import Integral
@@ -71,6 +77,7 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 EXIT_INVALID_FILE = 4
+EXIT_CANNOT_WRITE = 5
 EXIT_INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C
 
 #: The figures ``scratchnet train`` writes next to the model: suffix, what.
@@ -104,6 +111,7 @@ _EXIT_CODES = [
     (ModelFileError, EXIT_INVALID_FILE),
     (UntrustedModelError, EXIT_INVALID_FILE),
     (InvalidParameterError, EXIT_USAGE),
+    (OSError, EXIT_CANNOT_WRITE),  # after its subclasses above
 ]
 _HANDLED = (CommandError, *(error for error, _ in _EXIT_CODES))
 
@@ -133,7 +141,10 @@ def main(argv=None):
 
 def _report(command, exc):
     """Print ``exc`` as the command's error message; return its exit code."""
-    print(f"scratchnet {command}: error: {exc}", file=sys.stderr)
+    message = exc
+    if isinstance(exc, OSError) and exc.filename and exc.strerror:
+        message = f"{exc.filename}: {exc.strerror}"
+    print(f"scratchnet {command}: error: {message}", file=sys.stderr)
     if isinstance(exc, CommandError):
         return exc.exit_code
     return next(code for error, code in _EXIT_CODES if isinstance(exc, error))
@@ -147,7 +158,9 @@ def build_parser():
         "(784 pixels -> hidden ReLU layer -> softmax) on MNIST digits.",
         epilog="Exit codes: 0 success, 1 other failure, 2 bad usage, 3 file or "
         "data not found, 4 invalid file (corrupt data, not a model, not an image, "
-        "a pickle without --trust-pickle, untrusted types), 130 a second Ctrl-C.",
+        "a pickle without --trust-pickle, untrusted types), 5 cannot write or "
+        "read a file (the message says where a trained model was kept), 130 a "
+        "second Ctrl-C.",
     )
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -307,6 +320,7 @@ def train_command(args):
         _require_extras("skops.io")
     clf = _classifier_from(args)
     _check_validation_arguments(args)
+    _check_output(args.out, "--out", figures=figure_paths(args.out).values())
     data = load_data_set(args.data)
     print(f"Data: {data.description}")
     X_train, X_test = scale_pixels(data.X_train), scale_pixels(data.X_test)
@@ -326,10 +340,16 @@ def train_command(args):
     print(_training_summary(clf, seconds, interrupted))
     _print_test_results(y_test, clf.predict(X_test))
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    persistence.dump(clf, args.out, format=_model_format(args.out))
+    _save_model(clf, args.out)
     print(f"Model saved to {args.out}")
-    written = save_figures(clf, X_test, y_test, args.out)
+    try:
+        written = save_figures(clf, X_test, y_test, args.out)
+    except OSError as exc:
+        raise CommandError(
+            f"cannot write the figure {exc.filename or args.out.parent}: "
+            f"{_reason(exc)}. The model is saved in {args.out}.",
+            EXIT_CANNOT_WRITE,
+        ) from exc
     print("Figures:")
     for path, what in written:
         print(f"  {path}  ({what})")
@@ -399,6 +419,98 @@ def _describe_interval(interval):
     return f"an integer {words}" if interval.type is Integral else words
 
 
+def _check_output(path, option, figures=()):
+    """Make sure ``path`` can be written, before any work: create its folder and
+    write and remove a file there.
+
+    Raises
+    ------
+    CommandError
+        Exit code 4 if ``path`` (or one of the ``figures`` written next to it)
+        is a folder, 5 if its folder cannot be created or written to.
+    """
+    for target in (path, *figures):
+        if target.is_dir():
+            raise CommandError(
+                f"{target} is a folder; give {option} the path of a file to write "
+                f"(such as {path / 'model.skops'}).",
+                EXIT_INVALID_FILE,
+            )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".probe", dir=path.parent
+        )
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise CommandError(
+            f"cannot write {path}: {_reason(exc, path)}. Give {option} a path in "
+            "a folder you can write to.",
+            EXIT_CANNOT_WRITE,
+        ) from exc
+
+
+def _reason(exc, path=None):
+    """Why an OSError happened, in words that name no temporary file."""
+    if path is not None:
+        # mkdir under a file fails with "File exists" or "Not a directory".
+        for folder in path.parents:
+            if folder.exists():
+                if not folder.is_dir():
+                    return f"{folder} is a file, not a folder"
+                break
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def _save_model(clf, path):
+    """Save ``clf`` to ``path``; if that fails, save it elsewhere and say where.
+
+    Raises
+    ------
+    CommandError
+        Exit code 5 when ``path`` cannot be written, naming where the model
+        was saved instead (the working directory, else the temporary folder).
+    """
+    format = _model_format(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        persistence.dump(clf, path, format=format)
+        return
+    except OSError as exc:
+        error = f"cannot write the model to {path}: {_reason(exc, path)}."
+        cause = exc
+    rescued = _save_elsewhere(clf, path, format)
+    if rescued is None:
+        error += (
+            " It could not be saved in the working directory or the temporary "
+            "folder either: the trained model is lost."
+        )
+    else:
+        error += (
+            f" The trained model was saved to {rescued} instead (figures not "
+            "written); move it where you want it."
+        )
+    raise CommandError(error, EXIT_CANNOT_WRITE) from cause
+
+
+def _save_elsewhere(clf, path, format):
+    """Save ``clf`` under a new name like ``path``'s in the working directory,
+    else the temporary folder; return where, or None if neither works."""
+    for folder in (Path.cwd(), Path(tempfile.gettempdir())):
+        rescued = None
+        try:
+            handle, rescued = tempfile.mkstemp(
+                prefix=f"{path.stem}-", suffix=path.suffix, dir=folder
+            )
+            os.close(handle)
+            return persistence.dump(clf, rescued, format=format)
+        except OSError:
+            if rescued is not None:
+                Path(rescued).unlink(missing_ok=True)
+    return None
+
+
 def _check_validation_arguments(args):
     """Refuse a validation fraction out of range, or early stopping without one."""
     if not 0 <= args.validation_fraction < 1:
@@ -457,6 +569,12 @@ def _fit_with_progress(clf, X_train, y_train, X_val, y_val):
     return time.perf_counter() - start, interrupted
 
 
+def figure_paths(model_path):
+    """``{figure: path}`` of the figures written next to the model file."""
+    stem = Path(model_path).with_suffix("")
+    return {name: stem.with_name(f"{stem.name}-{name}.png") for name in FIGURES}
+
+
 def save_figures(clf, X_test, y_test, model_path):
     """Write the PNG figures of a trained model next to its file.
 
@@ -495,10 +613,10 @@ def save_figures(clf, X_test, y_test, model_path):
     }
     if not square:
         del draw["hidden-units"], draw["misclassified"]
-    stem = Path(model_path).with_suffix("")
+    paths = figure_paths(model_path)
     written = []
     for name, make in draw.items():
-        path = stem.with_name(f"{stem.name}-{name}.png")
+        path = paths[name]
         fig = make()
         fig.savefig(path, dpi=100)
         plt.close(fig)
@@ -660,12 +778,19 @@ def export_command(args):
     clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
     from sklearn_scratchnet.onnx import save_onnx
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if not args.out.is_dir():
+        _check_output(args.out, "OUT.onnx")
     try:
         # The input is (N, clf.n_features_in_) in the model's dtype.
         onnx_model = save_onnx(clf, args.out)
     except ImportError as exc:
         raise CommandError(str(exc), EXIT_FAILURE) from exc
+    except OSError as exc:
+        if isinstance(exc, IsADirectoryError):
+            raise
+        raise CommandError(
+            f"cannot write {args.out}: {_reason(exc, args.out)}.", EXIT_CANNOT_WRITE
+        ) from exc
     opset = next(o.version for o in onnx_model.opset_import if o.domain == "")
     print(
         f"ONNX model written to {args.out} ({args.out.stat().st_size:,} bytes, "

@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import warnings
 from pathlib import Path
@@ -561,18 +562,99 @@ def test_a_crash_while_saving_keeps_the_previous_model(trained, tmp_path, monkey
     path, _, _ = trained
     target = tmp_path / "model.skops"
     target.write_bytes(path.read_bytes())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setattr(tempfile, "tempdir", str(elsewhere))
 
     def crash(model, file):
         Path(file).write_bytes(b"PK\x03\x04 half a model")
         raise OSError("No space left on device")
 
     monkeypatch.setattr(skops.io, "dump", crash)
-    with pytest.raises(OSError, match="No space left"):
-        run("train", *SMALL, "--max-iter", "1", "--out", target)
+    code, _, err = run("train", *SMALL, "--max-iter", "1", "--out", target)
+    assert code == 5
+    assert f"cannot write the model to {target}: No space left on device" in err
+    assert "the trained model is lost" in err  # every save crashes here
     assert target.read_bytes() == path.read_bytes()
     assert [p.name for p in tmp_path.iterdir() if "model.skops" in p.name] == [
         "model.skops"
     ]  # no temporary file left behind
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.fixture
+def read_only(tmp_path, monkeypatch):
+    """A folder nothing can be written to, even by root (who ignores chmod)."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    mkstemp = tempfile.mkstemp
+
+    def refuse_in_folder(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir) == folder:
+            name = Path(dir) / f".{kwargs.get('prefix', '')}4wwwdcsw.tmp"
+            raise PermissionError(13, "Permission denied", str(name))
+        return mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse_in_folder)
+    yield folder
+    folder.chmod(0o700)
+
+
+def test_an_unwritable_out_is_refused_before_training(read_only, tmp_path):
+    code, out, err = run("train", *SMALL, "--out", read_only / "m.skops")
+    assert code == 5
+    assert err == (
+        f"scratchnet train: error: cannot write {read_only / 'm.skops'}: Permission "
+        "denied. Give --out a path in a folder you can write to.\n"
+    )
+    assert out == ""  # neither the data loaded nor the training started
+
+    note = tmp_path / "note.txt"
+    note.write_text("a file, not a folder")
+    code, out, err = run("train", *SMALL, "--out", note / "m.skops")
+    assert code == 5 and f"{note} is a file, not a folder" in err and out == ""
+
+    (tmp_path / "m-loss.png").mkdir()
+    code, out, err = run("train", *SMALL, "--out", tmp_path / "m.skops")
+    assert code == 4 and f"{tmp_path / 'm-loss.png'} is a folder" in err
+
+
+def test_a_model_that_cannot_be_saved_is_kept_elsewhere(tmp_path, monkeypatch):
+    """The folder turns read-only during training: the model is saved elsewhere."""
+    target = tmp_path / "out" / "m.skops"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    dump = persistence.dump
+
+    def refuse_in_out(model, path, **kwargs):
+        if Path(path).parent == target.parent:
+            temporary = target.parent / f".{target.name}.4wwwdcsw.tmp"
+            raise PermissionError(13, "Permission denied", str(temporary))
+        return dump(model, path, **kwargs)
+
+    monkeypatch.setattr(persistence, "dump", refuse_in_out)
+    code, out, err = run("train", *SMALL, "--max-iter", "1", "--out", target)
+    assert code == 5
+    assert "Test accuracy:" in out
+    [rescued] = elsewhere.glob("m-*.skops")
+    assert err.endswith(
+        f"scratchnet train: error: cannot write the model to {target}: Permission "
+        f"denied. The trained model was saved to {rescued} instead (figures not "
+        "written); move it where you want it.\n"
+    )
+    assert "4wwwdcsw" not in err
+    assert isinstance(persistence.load(rescued), ScratchMLPClassifier)
+
+
+def test_export_to_an_unwritable_folder(trained, read_only):
+    path, _, _ = trained
+    code, _, err = run("export", path, read_only / "m.onnx")
+    assert code == 5
+    assert f"cannot write {read_only / 'm.onnx'}: Permission denied" in err
+    assert ".tmp" not in err
 
 
 def test_info_reports_other_library_versions(trained, tmp_path, monkeypatch):
