@@ -33,7 +33,11 @@ written or read (permissions, a read-only or full disk: ``train`` checks its
 output folder before training, and a model it then cannot save is saved in the
 working directory or the temporary folder, as the message says); 130
 interrupted by a second Ctrl-C (the first one stops training after the current
-step, and the command goes on with the model trained so far).
+step, and the command goes on with the model trained so far); 6 ``train``'s
+training diverged, or its model learned nothing (the training loss did not fall,
+or the test accuracy is no better than always answering the most frequent
+digit): a warning on standard error says to lower ``--alpha`` or use ``--solver
+adam``, and a model that finished training is still saved with its figures.
 """
 
 import argparse
@@ -78,6 +82,7 @@ EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 EXIT_INVALID_FILE = 4
 EXIT_CANNOT_WRITE = 5
+EXIT_NOT_LEARNED = 6
 EXIT_INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C
 
 #: The figures ``scratchnet train`` writes next to the model: suffix, what.
@@ -159,8 +164,9 @@ def build_parser():
         epilog="Exit codes: 0 success, 1 other failure, 2 bad usage, 3 file or "
         "data not found, 4 invalid file (corrupt data, not a model, not an image, "
         "a pickle without --trust-pickle, untrusted types), 5 cannot write or "
-        "read a file (the message says where a trained model was kept), 130 a "
-        "second Ctrl-C.",
+        "read a file (the message says where a trained model was kept), 6 the "
+        "training diverged or learned nothing (lower --alpha), 130 a second "
+        "Ctrl-C.",
     )
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -338,7 +344,9 @@ def train_command(args):
     print(f"Model: {clf!r}")
     seconds, interrupted = _fit_with_progress(clf, X_train, y_train, X_val, y_val)
     print(_training_summary(clf, seconds, interrupted))
-    _print_test_results(y_test, clf.predict(X_test))
+    y_pred = clf.predict(X_test)
+    _print_test_results(y_test, y_pred)
+    useless = _learned_nothing(clf, y_test, y_pred)
 
     _save_model(clf, args.out)
     print(f"Model saved to {args.out}")
@@ -353,6 +361,39 @@ def train_command(args):
     print("Figures:")
     for path, what in written:
         print(f"  {path}  ({what})")
+    if useless:
+        print(
+            f"scratchnet train: warning: the model learned nothing: {useless}. "
+            f"{_DIVERGENCE_HINT}",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_LEARNED
+
+
+_DIVERGENCE_HINT = (
+    "The learning rate is probably too large: lower --alpha (say by 10), or use "
+    "--solver adam --alpha 0.001."
+)
+
+
+def _learned_nothing(clf, y_test, y_pred):
+    """Why the trained model is useless, or None: its training loss did not
+    fall, or its test accuracy is no better than always answering the most
+    frequent test label (what a diverged network does)."""
+    losses = clf.loss_curve_
+    if not np.all(np.isfinite(losses)) or (len(losses) > 1 and losses[-1] >= losses[0]):
+        return (
+            f"its training loss did not fall (first pass {losses[0]:.4f}, last "
+            f"{losses[-1]:.4f})"
+        )
+    accuracy = np.mean(y_pred == y_test)
+    _, counts = np.unique(y_test, return_counts=True)
+    if len(y_test) and accuracy <= counts.max() / len(y_test):
+        return (
+            f"its test accuracy {accuracy:.4f} is no better than always answering "
+            f"the most frequent label ({counts.max() / len(y_test):.4f})"
+        )
+    return None
 
 
 # The options of scratchnet train that are the classifier's parameters.
@@ -555,7 +596,12 @@ def _fit_with_progress(clf, X_train, y_train, X_val, y_val):
                 # Reported by the summary instead ("max_iter reached").
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 warnings.simplefilter("always", FitInterruptedWarning)
-                clf.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+                try:
+                    clf.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+                except FloatingPointError as exc:  # diverged
+                    raise CommandError(
+                        f"{exc} {_DIVERGENCE_HINT}", EXIT_NOT_LEARNED
+                    ) from exc
         finally:
             clf.set_callbacks()  # the bar is not part of the model to save
     interrupted = None
