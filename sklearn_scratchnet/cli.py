@@ -185,8 +185,9 @@ def add_data_argument(command):
         metavar="mnist|sample|DIR",
         help="'mnist' (full MNIST from $SCRATCHNET_DATA or scikit-learn's data "
         "home, downloaded from OpenML if absent), 'sample' (the sample shipped "
-        "with the package) or a folder of the four IDX files in MNIST's layout. "
-        "Default: full MNIST if found locally ($SCRATCHNET_DATA, else "
+        "with the package), in any case, or a folder of the IDX files in "
+        "MNIST's layout (evaluate needs only the two t10k files). Default: full "
+        "MNIST if found locally ($SCRATCHNET_DATA, which must then hold it, else "
         "../shared/mnist, else scikit-learn's data home), else the sample",
     )
 
@@ -689,7 +690,7 @@ def evaluate_command(args):
     """``scratchnet evaluate``: accuracy, confusion matrix, per-class report."""
     _require_extras("rich")
     clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
-    data = load_data_set(args.data)
+    data = load_data_set(args.data, test_only=True)
     print(f"Model: {args.model} ({clf!r})")
     print(f"Data: {data.description}")
     X_test = scale_pixels(data.X_test)

@@ -217,14 +217,45 @@ def test_the_random_state_makes_training_reproducible(tmp_path):
     np.testing.assert_array_equal(a.W1_, b.W1_)
 
 
-def test_the_default_data_is_the_sample_when_mnist_is_not_found(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        data = load_data_set(None)
-    assert f"Full MNIST not found in {tmp_path}" in out.getvalue()
+def test_the_default_data_is_the_sample_when_mnist_is_not_found(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.delenv("SCRATCHNET_DATA", raising=False)
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "data-home"))
+    monkeypatch.chdir(tmp_path)  # no ../shared/mnist
+    data = load_data_set(None)
+    out, err = capsys.readouterr()
+    assert "Full MNIST not found in" in err and str(tmp_path / "data-home") in err
+    assert out == ""  # standard output is for results
     assert data.description.startswith("MNIST sample")
     assert data.X_train.shape == (6000, 784)
+
+
+def test_a_scratchnet_data_without_mnist_is_an_error(trained, tmp_path, monkeypatch):
+    """Not a silent fallback to the sample."""
+    path, _, _ = trained
+    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))
+    code, out, err = run("evaluate", path)
+    assert code == 3
+    assert f"SCRATCHNET_DATA is set to {tmp_path}, which does not hold" in err
+    assert "Test accuracy" not in out
+
+
+@pytest.mark.parametrize("name", ["MNIST", "Sample", "SAMPLE"])
+def test_data_set_names_in_any_case(tmp_path, monkeypatch, name):
+    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("sklearn_scratchnet.datasets.fetch_mnist",
+                        lambda *a, **k: load_mnist_sample())  # fmt: skip
+    data = load_data_set(name)
+    assert data.X_test.shape == (2000, 784)
+
+
+def test_data_that_is_neither_a_name_nor_a_folder_lists_what_data_takes(tmp_path):
+    code, out, err = run("train", *SMALL, "--data", "mnits",
+                         "--out", tmp_path / "m.skops")  # fmt: skip
+    assert code == 3 and out == ""
+    assert "mnits is not a folder. Give 'mnist' (full MNIST), 'sample'" in err
 
 
 def test_the_default_data_is_full_mnist_when_found(mnist_dir, tmp_path, monkeypatch):
@@ -257,8 +288,12 @@ def test_train_and_evaluate_on_a_folder_in_mnist_layout(tmp_path, rows, figures)
     assert code in (0, NOTHING_TO_LEARN), err
     assert f"Data: {data}: 60 training and 20 test images of {rows * 4} pixels" in out
     assert len(list(tmp_path.glob("m-*.png"))) == figures
+    # evaluate needs only the test files.
+    for role in ("train_images", "train_labels"):
+        (data / f"{MNIST_FILES[role]}.gz").unlink()
     code, out, err = run("evaluate", tmp_path / "m.skops", "--data", data)
     assert code == 0, err
+    assert f"Data: {data}: 20 test images of {rows * 4} pixels" in out
     assert "Test accuracy:" in out
 
 
