@@ -21,8 +21,12 @@ Also ``python -m sklearn_scratchnet``. Models are the fitted
 :class:`~sklearn_scratchnet.ScratchMLPClassifier` saved as skops files (safe to
 load from anyone; ``--out model.joblib`` saves a pickle instead, which the other
 commands load only with ``--trust-pickle``); they take pixels scaled to [0, 1]
-(MNIST pixels / 255). The commands need the ``cli`` extra (scikit-learn >= 1.9
-for the progress bar, rich, matplotlib, Pillow and skops):
+(MNIST pixels / 255). ``evaluate``, ``predict``, ``info`` and ``export`` also take
+a fitted :class:`~sklearn.pipeline.Pipeline` whose last step is the classifier,
+such as ``make_pipeline(MinMaxScaler(), ScratchMLPClassifier())`` saved with
+:func:`~sklearn_scratchnet.persistence.dump`; ``evaluate`` gives it the raw
+pixels 0-255, which its first steps scale. The commands need the ``cli`` extra
+(scikit-learn >= 1.9 for the progress bar, rich, matplotlib, Pillow and skops):
 ``pip install "sklearn-scratchnet[cli]"``; ``export`` needs the ``onnx`` extra.
 
 Exit codes: 0 success; 1 another failure (such as a missing dependency); 2 bad
@@ -56,6 +60,7 @@ import joblib
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import classification_report, confusion_matrix
+from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
@@ -689,13 +694,23 @@ def add_evaluate_parser(commands):
 def evaluate_command(args):
     """``scratchnet evaluate``: accuracy, confusion matrix, per-class report."""
     _require_extras("rich")
-    clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
+    model, _ = load_model(args.model, trust_pickle=args.trust_pickle)
     data = load_data_set(args.data, test_only=True)
-    print(f"Model: {args.model} ({clf!r})")
+    print(f"Model: {args.model} ({model!r})")
     print(f"Data: {data.description}")
-    X_test = scale_pixels(data.X_test)
-    _check_features(clf, X_test.shape[1], f"the data's {X_test.shape[1]} pixels")
-    _print_test_results(data.y_test, clf.predict(X_test), confusion=clf.classes_)
+    X_test = model_input(model, data.X_test)
+    _check_features(model, X_test.shape[1], f"the data's {X_test.shape[1]} pixels")
+    _print_test_results(
+        data.y_test, model.predict(X_test), confusion=classifier_of(model).classes_
+    )
+
+
+def model_input(model, pixels):
+    """Pixels 0-255 as ``model`` takes them: / 255 for a ScratchMLPClassifier,
+    as they are for a Pipeline, whose first steps scale them (float32 both)."""
+    if model is classifier_of(model):
+        return scale_pixels(pixels)
+    return np.asarray(pixels, dtype=np.float32)
 
 
 # ----------------------------------------------------------- scratchnet predict
@@ -754,11 +769,16 @@ def add_info_parser(commands):
 
 def info_command(args):
     """``scratchnet info``: parameters, training summary and library versions."""
-    clf, saved_with = load_model(args.model, trust_pickle=args.trust_pickle)
+    model, saved_with = load_model(args.model, trust_pickle=args.trust_pickle)
+    clf = classifier_of(model)
     size = args.model.stat().st_size
     print(f"Model file: {args.model} ({size:,} bytes)")
-    print(f"Estimator: {type(clf).__name__}")
-    print("Parameters:")
+    print(f"Estimator: {type(model).__name__}")
+    if model is not clf:
+        print("Steps:")
+        for name, step in model.steps:
+            print(f"  {name:<20} {step!r}")
+    print(f"Parameters{' of the classifier' if model is not clf else ''}:")
     for name, value in clf.get_params().items():
         print(f"  {name:<20} {value!r}")
     n_params = sum(p.size for p in (clf.W1_, clf.b1_, clf.W2_, clf.b2_))
@@ -822,14 +842,15 @@ def add_export_parser(commands):
 
 def export_command(args):
     """``scratchnet export``: the model as an ONNX graph, written atomically."""
-    clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
+    model, _ = load_model(args.model, trust_pickle=args.trust_pickle)
+    clf = classifier_of(model)
     from sklearn_scratchnet.onnx import save_onnx
 
     if not args.out.is_dir():
         _check_output(args.out, "OUT.onnx")
     try:
         # The input is (N, clf.n_features_in_) in the model's dtype.
-        onnx_model = save_onnx(clf, args.out)
+        onnx_model = save_onnx(model, args.out)
     except ImportError as exc:
         raise CommandError(str(exc), EXIT_FAILURE) from exc
     except OSError as exc:
@@ -843,9 +864,10 @@ def export_command(args):
         f"ONNX model written to {args.out} ({args.out.stat().st_size:,} bytes, "
         f"opset {opset})."
     )
+    pixels = "pixels / 255" if model is clf else "pixels 0-255: the pipeline scales"
     print(
         f"Input: {onnx_model.graph.input[0].name}, {clf.W1_.dtype} of shape "
-        f"(N, {clf.n_features_in_}) (pixels / 255). Outputs: label (N,) and "
+        f"(N, {model.n_features_in_}) ({pixels}). Outputs: label (N,) and "
         f"probabilities (N, {len(clf.classes_)}) for the classes "
         f"{clf.classes_.tolist()}."
     )
@@ -855,7 +877,7 @@ def export_command(args):
 
 
 def load_model(path, trust_pickle=False):
-    """Load a fitted ScratchMLPClassifier saved by ``scratchnet train``.
+    """Load a fitted model saved by ``scratchnet train`` or ``persistence.dump``.
 
     Parameters
     ----------
@@ -867,8 +889,11 @@ def load_model(path, trust_pickle=False):
 
     Returns
     -------
-    model : ScratchMLPClassifier
-        The fitted classifier.
+    model : ScratchMLPClassifier or Pipeline
+        The fitted model: a ScratchMLPClassifier, or a Pipeline whose last
+        step is one (such as ``Pipeline(MinMaxScaler(), ScratchMLPClassifier())``),
+        which predicts from raw inputs; its classifier is
+        :func:`classifier_of` the model.
     saved_with : dict
         ``{library: version}`` of the libraries whose version differs from the
         one running now (empty when they are the same).
@@ -877,15 +902,33 @@ def load_model(path, trust_pickle=False):
     ------
     FileNotFoundError
         If there is no such file.
+    IsADirectoryError
+        If ``path`` is a folder.
     UntrustedModelError
         If the file is a pickle and ``trust_pickle`` is False, or a skops file
         with types other than a model's.
     ModelFileError
-        If the file does not hold a fitted ScratchMLPClassifier.
+        If the file does not hold a fitted ScratchMLPClassifier or a fitted
+        Pipeline that ends with one.
     """
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"{path} is a folder, not a model file. Give the model file, such as "
+            f"{path / 'model.skops'}."
+        )
     if not path.is_file():
-        raise FileNotFoundError(
-            f"{path}: no such model file. Train one with: scratchnet train --out {path}"
+        if path.suffix in _MODEL_SUFFIXES:
+            remedy = f"Train one with: scratchnet train --out {path}"
+        else:
+            remedy = (
+                "The first argument is the model, a file written by scratchnet "
+                "train (model.skops by default)."
+            )
+        raise FileNotFoundError(f"{path}: no such model file. {remedy}")
+    if not persistence.is_skops_file(path) and not persistence._looks_like_joblib(path):
+        raise ModelFileError(
+            f"{path} is not a model file: neither a skops file nor a joblib "
+            "(pickle) file. Give a file written by scratchnet train."
         )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InconsistentVersionWarning)
@@ -894,20 +937,26 @@ def load_model(path, trust_pickle=False):
         except UntrustedModelError:
             raise
         except Exception as exc:  # any reading failure means "not a model"
+            detail = str(exc).replace(str(path), "the file")
             raise ModelFileError(
-                f"{path} is not a model file ({type(exc).__name__}: {exc}). Give a "
-                "file written by scratchnet train."
+                f"{path} is not a model file ({type(exc).__name__}: {detail}). "
+                "Give a file written by scratchnet train."
             ) from exc
-    if not isinstance(model, ScratchMLPClassifier):
+    clf = classifier_of(model)
+    if not isinstance(clf, ScratchMLPClassifier):
+        what = f"{type(model).__module__}.{type(model).__name__}"
+        if clf is not model:
+            what += f" ending with a {type(clf).__module__}.{type(clf).__name__}"
         raise ModelFileError(
-            f"{path} holds a {type(model).__module__}.{type(model).__name__}, not "
-            "a ScratchMLPClassifier. Give a file written by scratchnet train."
+            f"{path} holds a {what}, not a ScratchMLPClassifier (or a Pipeline "
+            "ending with one). Give a file written by scratchnet train."
         )
     try:
         check_is_fitted(model)
+        check_is_fitted(clf)
     except Exception as exc:
         raise ModelFileError(
-            f"{path} holds a ScratchMLPClassifier that was never fitted."
+            f"{path} holds a {type(model).__name__} that was never fitted."
         ) from exc
     saved_with = {
         w.message.library: w.message.original_version
@@ -917,9 +966,20 @@ def load_model(path, trust_pickle=False):
     return model, saved_with
 
 
+def classifier_of(model):
+    """The ScratchMLPClassifier of a loaded model: the model, or a Pipeline's
+    last step (anything else is returned as is)."""
+    if isinstance(model, Pipeline) and model.steps:
+        return model.steps[-1][1]
+    return model
+
+
+_MODEL_SUFFIXES = {".skops", ".joblib", ".pkl", ".pickle"}
+
+
 def _model_format(path):
     """skops unless the name asks for a pickle (.joblib, .pkl, .pickle)."""
-    return "joblib" if path.suffix in {".joblib", ".pkl", ".pickle"} else "skops"
+    return "joblib" if path.suffix in _MODEL_SUFFIXES - {".skops"} else "skops"
 
 
 def _check_features(clf, n_features, what):

@@ -439,11 +439,18 @@ def test_evaluate_errors(trained, tmp_path):
     code, _, err = run("evaluate", tmp_path / "none.skops")
     assert code == 3 and "none.skops: no such model file" in err
 
+    code, _, err = run("evaluate", tmp_path / "note.png")  # the model left out
+    assert code == 3 and "note.png: no such model file." in err
+    assert "The first argument is the model" in err and "--out" not in err
+
     text = tmp_path / "notes.skops"
     text.write_text("these are notes, not a model")
     code, _, err = run("evaluate", text, "--data", "sample")
-    assert code == 4 and "notes.skops is not a model file" in err
-    assert "neither a skops file nor a joblib" in err
+    assert err == (
+        f"scratchnet evaluate: error: {text} is not a model file: neither a skops "
+        "file nor a joblib (pickle) file. Give a file written by scratchnet train.\n"
+    )  # said once
+    assert code == 4
 
     persistence.dump({"W1": np.zeros(3)}, tmp_path / "dict.skops")
     code, _, err = run("evaluate", tmp_path / "dict.skops", "--data", "sample")
@@ -454,7 +461,71 @@ def test_evaluate_errors(trained, tmp_path):
     assert code == 4 and "never fitted" in err
 
     code, _, err = run("evaluate", tmp_path, "--data", "sample")
-    assert code == 3  # a folder is not a model file
+    assert code == 4
+    assert f"{tmp_path} is a folder, not a model file" in err
+    assert "no such model file" not in err
+
+
+@pytest.fixture(scope="module")
+def pipeline_file(tmp_path_factory, sample):
+    """The library's recommended model: a Pipeline that scales raw pixels."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    pipeline = make_pipeline(
+        MinMaxScaler(),
+        ScratchMLPClassifier(hidden_size=32, solver="adam", alpha=0.01,
+                             batch_size=200, max_iter=3, random_state=0),
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipeline.fit(sample.X_train.astype(np.float32), sample.y_train)
+    path = tmp_path_factory.mktemp("pipeline") / "pipeline.skops"
+    persistence.dump(pipeline, path)
+    return path, pipeline
+
+
+def test_info_and_evaluate_take_a_pipeline(pipeline_file, sample):
+    path, pipeline = pipeline_file
+    code, out, err = run("info", path)
+    assert code == 0, err
+    assert "Estimator: Pipeline" in out and "minmaxscaler" in out
+    assert re.search(r"^  hidden_size\s+32$", out, re.M)
+    assert "784 inputs -> 32 hidden (relu) -> 10 classes" in out
+
+    code, out, err = run("evaluate", path, "--data", "sample")
+    assert code == 0, err
+    accuracy = pipeline.score(sample.X_test.astype(np.float32), sample.y_test)
+    assert accuracy > 0.8
+    assert f"Test accuracy: {accuracy:.4f}" in out
+
+
+def test_load_model_gives_predict_a_pipeline_it_can_use(pipeline_file, tmp_path):
+    path, pipeline = pipeline_file
+    model, _ = cli.load_model(path)
+    assert isinstance(model, type(pipeline))
+    assert cli.classifier_of(model).hidden_size == 32
+    assert model.n_features_in_ == 784 and list(model.classes_) == list(range(10))
+    image = tmp_path / "one.png"
+    draw(1).save(image)
+    code, out, err = run("predict", path, image)
+    assert code == 0, err
+    assert re.match(rf"{re.escape(str(image))}: \d \(probability", out)
+
+
+def test_a_pipeline_without_our_classifier_is_refused(tmp_path, sample):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    other = make_pipeline(MinMaxScaler(), LogisticRegression(max_iter=5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        other.fit(sample.X_test[:200], sample.y_test[:200])
+    persistence.dump(other, tmp_path / "other.skops")
+    code, _, err = run("info", tmp_path / "other.skops")
+    assert code == 4
+    assert "ending with a sklearn.linear_model._logistic.LogisticRegression" in err
 
 
 def test_a_model_for_other_data_is_rejected(tmp_path):
