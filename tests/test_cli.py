@@ -403,6 +403,16 @@ def test_a_model_that_learned_nothing_is_reported(tmp_path):
     assert out_path.exists()  # kept, for a look
 
 
+def test_a_diverged_fit_is_reported_with_the_remedy(tmp_path, monkeypatch):
+    def diverge(self, *args, **kwargs):
+        raise FloatingPointError("Training diverged in pass 4: the loss grew.")
+
+    monkeypatch.setattr(ScratchMLPClassifier, "fit", diverge)
+    code, _, err = run("train", *SMALL, "--out", tmp_path / "m.skops")
+    assert code == 6
+    assert "Training diverged in pass 4" in err and "lower --alpha" in err
+
+
 def test_malformed_arguments_are_usage_errors(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["train", "--hidden-size", "ten"])
