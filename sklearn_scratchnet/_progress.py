@@ -16,10 +16,12 @@ class EpochProgressBar:
     """Show the passes of a fit as a rich progress bar with validation scores.
 
     Each finished pass advances the bar; the validation loss and accuracy shown
-    are those of the weights a pass ended with, scored at most every
-    ``min_interval`` seconds (a person cannot read faster, and scoring every
-    short pass would slow training down), and those of the final model at the
-    end. rich estimates the time left from the pace so far. Register with
+    are those of the weights the latest pass ended with, and those of the final
+    model at the end. Scoring costs a forward pass over the validation data,
+    which a fit with the same validation set does after each pass anyway; with
+    ``min_interval > 0`` passes that end sooner than that after the last scored
+    one are not scored, and the scores shown say which pass they belong to.
+    rich estimates the time left from the pace so far. Register with
     ``clf.set_callbacks(bar)`` and remove with ``clf.set_callbacks()`` before
     saving the model.
 
@@ -31,11 +33,12 @@ class EpochProgressBar:
         Validation data; without it the bar shows only the passes.
     y_val : array-like of shape (n_val,), default=None
         Its labels.
-    min_interval : float, default=0.25
-        Seconds between two scorings of the validation set.
+    min_interval : float, default=0.0
+        Least seconds between two scorings of the validation set; 0 scores
+        every pass.
     """
 
-    def __init__(self, progress, X_val=None, y_val=None, min_interval=0.25):
+    def __init__(self, progress, X_val=None, y_val=None, min_interval=0.0):
         self.progress = progress
         self.X_val = X_val
         self.y_val = y_val
@@ -43,9 +46,14 @@ class EpochProgressBar:
 
     def setup(self, estimator, context):
         self._task = self.progress.add_task(
-            "training", total=estimator.max_iter, val_loss="-", val_accuracy="-"
+            "training",
+            total=estimator.max_iter,
+            val_loss="-",
+            val_accuracy="-",
+            val_pass="",
         )
         self._scored_at = -np.inf
+        self._passes = 0
 
     def on_fit_task_begin(self, estimator, context):
         pass
@@ -53,13 +61,20 @@ class EpochProgressBar:
     def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
         # One task per pass, then the fit's own task with the final model.
         final = context.task_name != "epoch"
+        self._passes += 0 if final else 1
         now = time.monotonic()
         scores = {}
-        if self.X_val is not None and (
-            final or now - self._scored_at >= self.min_interval
-        ):
-            self._scored_at = now
-            scores = self._scores(fitted_estimator)
+        if self.X_val is not None:
+            if final or now - self._scored_at >= self.min_interval:
+                self._scored_at = now
+                self._scored_pass = self._passes
+                scores = self._scores(fitted_estimator)
+            # Scores of an earlier pass say so, rather than pass for this one's.
+            scores["val_pass"] = (
+                ""
+                if final or self._scored_pass == self._passes
+                else f"(pass {self._scored_pass})"
+            )
         self.progress.update(self._task, advance=0 if final else 1, **scores)
         return False
 
@@ -104,6 +119,7 @@ def make_progress(console):
         BarColumn(),
         TextColumn("val loss {task.fields[val_loss]}"),
         TextColumn("val acc {task.fields[val_accuracy]}"),
+        TextColumn("{task.fields[val_pass]}"),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),

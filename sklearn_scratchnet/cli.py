@@ -3,7 +3,9 @@
 ::
 
     scratchnet train [--data mnist|sample|DIR] [--hidden-size H] [--alpha A]
-                     [--solver sgd|adam] [--batch-size B] [--max-iter N] [--l2 L2]
+                     [--solver sgd|adam] [--momentum MU]
+                     [--activation relu|tanh|logistic] [--batch-size B]
+                     [--max-iter N] [--l2 L2] [--class-weight balanced]
                      [--early-stopping] [--validation-fraction F]
                      [--random-state S] [--out MODEL]
     scratchnet evaluate MODEL [--data mnist|sample|DIR] [--trust-pickle]
@@ -19,33 +21,57 @@ Also ``python -m sklearn_scratchnet``. Models are the fitted
 :class:`~sklearn_scratchnet.ScratchMLPClassifier` saved as skops files (safe to
 load from anyone; ``--out model.joblib`` saves a pickle instead, which the other
 commands load only with ``--trust-pickle``); they take pixels scaled to [0, 1]
-(MNIST pixels / 255). The commands need the ``cli`` extra (scikit-learn >= 1.9
-for the progress bar, rich, matplotlib, Pillow and skops):
+(MNIST pixels / 255). ``evaluate``, ``predict``, ``info`` and ``export`` also take
+a fitted :class:`~sklearn.pipeline.Pipeline` whose last step is the classifier,
+such as ``make_pipeline(MinMaxScaler(), ScratchMLPClassifier())`` saved with
+:func:`~sklearn_scratchnet.persistence.dump`; ``evaluate`` gives it the raw
+pixels 0-255, which its first steps scale. The commands need the ``cli`` extra
+(scikit-learn >= 1.9 for the progress bar, rich, matplotlib, Pillow and skops):
 ``pip install "sklearn-scratchnet[cli]"``; ``export`` needs the ``onnx`` extra.
 
 Exit codes: 0 success; 1 another failure (such as a missing dependency); 2 bad
 usage or parameter value; 3 a file, folder or data set not found; 4 a file that
 is not what it should be (corrupt data, not a model, not an image, a pickle not
-trusted); 130 interrupted by a second Ctrl-C (the first one stops training after
-the current step, and the command goes on with the model trained so far).
+trusted, a folder where a file is expected); 5 a file or folder that cannot be
+written or read (permissions, a read-only or full disk: ``train`` checks its
+output folder before training, and a model it then cannot save is saved in the
+working directory or the temporary folder, as the message says); 130
+interrupted by a second Ctrl-C (the first one stops training after the current
+step, and the command goes on with the model trained so far); 6 ``train``'s
+training diverged, or its model learned nothing (the training loss did not fall,
+or the test accuracy is no better than always answering the most frequent
+digit): a warning on standard error says to lower ``--alpha`` or use ``--solver
+adam``, and a model that finished training is still saved with its figures.
 """
 
 import argparse
 import importlib
 import importlib.util
+import os
+import re
 import sys
+import tempfile
 import time
 import warnings
+from numbers import Integral
 from pathlib import Path
 
 import joblib
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import classification_report, confusion_matrix
-from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_scratchnet import __version__, datasets, images, persistence, plotting
+from sklearn_scratchnet import (
+    __version__,
+    _network,
+    datasets,
+    images,
+    persistence,
+    plotting,
+)
 from sklearn_scratchnet._classifier import ScratchMLPClassifier, _library_versions
 from sklearn_scratchnet._holdout import stratified_hold_out
 from sklearn_scratchnet.datasets import load_data_set, scale_pixels
@@ -60,6 +86,8 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 EXIT_INVALID_FILE = 4
+EXIT_CANNOT_WRITE = 5
+EXIT_NOT_LEARNED = 6
 EXIT_INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C
 
 #: The figures ``scratchnet train`` writes next to the model: suffix, what.
@@ -93,6 +121,7 @@ _EXIT_CODES = [
     (ModelFileError, EXIT_INVALID_FILE),
     (UntrustedModelError, EXIT_INVALID_FILE),
     (InvalidParameterError, EXIT_USAGE),
+    (OSError, EXIT_CANNOT_WRITE),  # after its subclasses above
 ]
 _HANDLED = (CommandError, *(error for error, _ in _EXIT_CODES))
 
@@ -122,7 +151,10 @@ def main(argv=None):
 
 def _report(command, exc):
     """Print ``exc`` as the command's error message; return its exit code."""
-    print(f"scratchnet {command}: error: {exc}", file=sys.stderr)
+    message = exc
+    if isinstance(exc, OSError) and exc.filename and exc.strerror:
+        message = f"{exc.filename}: {exc.strerror}"
+    print(f"scratchnet {command}: error: {message}", file=sys.stderr)
     if isinstance(exc, CommandError):
         return exc.exit_code
     return next(code for error, code in _EXIT_CODES if isinstance(exc, error))
@@ -136,7 +168,10 @@ def build_parser():
         "(784 pixels -> hidden ReLU layer -> softmax) on MNIST digits.",
         epilog="Exit codes: 0 success, 1 other failure, 2 bad usage, 3 file or "
         "data not found, 4 invalid file (corrupt data, not a model, not an image, "
-        "a pickle without --trust-pickle, untrusted types), 130 a second Ctrl-C.",
+        "a pickle without --trust-pickle, untrusted types), 5 cannot write or "
+        "read a file (the message says where a trained model was kept), 6 the "
+        "training diverged or learned nothing (lower --alpha), 130 a second "
+        "Ctrl-C.",
     )
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -155,8 +190,9 @@ def add_data_argument(command):
         metavar="mnist|sample|DIR",
         help="'mnist' (full MNIST from $SCRATCHNET_DATA or scikit-learn's data "
         "home, downloaded from OpenML if absent), 'sample' (the sample shipped "
-        "with the package) or a folder of the four IDX files in MNIST's layout. "
-        "Default: full MNIST if found locally ($SCRATCHNET_DATA, else "
+        "with the package), in any case, or a folder of the IDX files in "
+        "MNIST's layout (evaluate needs only the two t10k files). Default: full "
+        "MNIST if found locally ($SCRATCHNET_DATA, which must then hold it, else "
         "../shared/mnist, else scikit-learn's data home), else the sample",
     )
 
@@ -193,34 +229,90 @@ def add_train_parser(commands):
     )
     add_data_argument(train)
     train.add_argument(
-        "--hidden-size", type=int, default=10, help="hidden units, the note's h"
+        "--hidden-size",
+        type=int,
+        default=10,
+        metavar="H",
+        help="hidden units, the note's h (default: %(default)s)",
     )
     train.add_argument(
-        "--alpha", type=float, default=0.1, help="learning rate (the note's alpha)"
+        "--alpha",
+        type=float,
+        default=0.1,
+        metavar="A",
+        help="learning rate, the note's alpha (default: %(default)s); if the "
+        "model learns nothing, lower it or use --solver adam with --alpha 0.001",
     )
-    train.add_argument("--solver", choices=["sgd", "adam"], default="sgd")
+    train.add_argument(
+        "--solver",
+        choices=["sgd", "adam"],
+        default="sgd",
+        help="update rule: sgd, the note's W -= alpha dW (with --momentum), or "
+        "adam (default: %(default)s)",
+    )
+    train.add_argument(
+        "--momentum",
+        type=float,
+        default=0.0,
+        metavar="MU",
+        help="momentum of sgd, in [0, 1) (default: %(default)s: the note's update)",
+    )
+    train.add_argument(
+        "--activation",
+        choices=sorted(_network.ACTIVATIONS),
+        default="relu",
+        help="hidden activation (default: %(default)s, the note's)",
+    )
     train.add_argument(
         "--batch-size",
         type=int,
         default=None,
-        help="samples per gradient step (default: the whole training set)",
+        metavar="B",
+        help="samples per gradient step (default: the whole training set, one "
+        "step per pass, as in the note)",
     )
-    train.add_argument("--max-iter", type=int, default=500, help="passes (epochs)")
-    train.add_argument("--l2", type=float, default=0.0, help="L2 penalty on weights")
+    train.add_argument(
+        "--max-iter",
+        type=int,
+        default=500,
+        metavar="N",
+        help="passes over the training digits (epochs) (default: %(default)s)",
+    )
+    train.add_argument(
+        "--l2",
+        type=float,
+        default=0.0,
+        metavar="L2",
+        help="L2 penalty on the weights (default: %(default)s)",
+    )
+    train.add_argument(
+        "--class-weight",
+        choices=["balanced"],
+        default=None,
+        help="'balanced' weighs each digit inversely to its frequency "
+        "(default: all digits weigh the same)",
+    )
     train.add_argument(
         "--early-stopping",
         action="store_true",
-        help="stop when the validation accuracy stops improving, keep the best",
+        help="stop when the validation accuracy stops improving, keep the best "
+        "pass's weights (default: train --max-iter passes)",
     )
     train.add_argument(
         "--validation-fraction",
         type=float,
         default=0.1,
-        help="share of the training digits held out to score each pass "
-        "(default 0.1; 0 for none)",
+        metavar="F",
+        help="share of the training digits held out to score each pass, in "
+        "[0, 1); 0 for none (default: %(default)s)",
     )
     train.add_argument(
-        "--random-state", type=int, default=0, help="seed (default 0: reproducible)"
+        "--random-state",
+        type=int,
+        default=0,
+        metavar="S",
+        help="seed of the initial weights, shuffling and hold-out (default: "
+        "%(default)s: reproducible)",
     )
     train.add_argument(
         "--out",
@@ -238,7 +330,9 @@ def train_command(args):
     _require_extras("sklearn.callback", "rich", "matplotlib")
     if _model_format(args.out) == "skops":
         _require_extras("skops.io")
+    clf = _classifier_from(args)
     _check_validation_arguments(args)
+    _check_output(args.out, "--out", figures=figure_paths(args.out).values())
     data = load_data_set(args.data)
     print(f"Data: {data.description}")
     X_train, X_test = scale_pixels(data.X_train), scale_pixels(data.X_test)
@@ -253,28 +347,215 @@ def train_command(args):
             f"training on {len(y_train):,}."
         )
 
-    clf = ScratchMLPClassifier(
-        hidden_size=args.hidden_size,
-        alpha=args.alpha,
-        solver=args.solver,
-        batch_size=args.batch_size,
-        max_iter=args.max_iter,
-        l2=args.l2,
-        early_stopping=args.early_stopping,
-        random_state=args.random_state,
-    )
     print(f"Model: {clf!r}")
     seconds, interrupted = _fit_with_progress(clf, X_train, y_train, X_val, y_val)
     print(_training_summary(clf, seconds, interrupted))
-    _print_test_results(y_test, clf.predict(X_test))
+    y_pred = clf.predict(X_test)
+    _print_test_results(y_test, y_pred)
+    useless = _learned_nothing(clf, y_test, y_pred)
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    persistence.dump(clf, args.out, format=_model_format(args.out))
+    _save_model(clf, args.out)
     print(f"Model saved to {args.out}")
-    written = save_figures(clf, X_test, y_test, args.out)
+    try:
+        written = save_figures(clf, X_test, y_test, args.out)
+    except OSError as exc:
+        raise CommandError(
+            f"cannot write the figure {exc.filename or args.out.parent}: "
+            f"{_reason(exc)}. The model is saved in {args.out}.",
+            EXIT_CANNOT_WRITE,
+        ) from exc
     print("Figures:")
     for path, what in written:
         print(f"  {path}  ({what})")
+    if useless:
+        print(
+            f"scratchnet train: warning: the model learned nothing: {useless}. "
+            f"{_DIVERGENCE_HINT}",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_LEARNED
+
+
+_DIVERGENCE_HINT = (
+    "The learning rate is probably too large: lower --alpha (say by 10), or use "
+    "--solver adam --alpha 0.001."
+)
+
+
+def _learned_nothing(clf, y_test, y_pred):
+    """Why the trained model is useless, or None: its training loss did not
+    fall, or its test accuracy is no better than always answering the most
+    frequent test label (what a diverged network does)."""
+    losses = clf.loss_curve_
+    if not np.all(np.isfinite(losses)) or (len(losses) > 1 and losses[-1] >= losses[0]):
+        return (
+            f"its training loss did not fall (first pass {losses[0]:.4f}, last "
+            f"{losses[-1]:.4f})"
+        )
+    accuracy = np.mean(y_pred == y_test)
+    _, counts = np.unique(y_test, return_counts=True)
+    if len(y_test) and accuracy <= counts.max() / len(y_test):
+        return (
+            f"its test accuracy {accuracy:.4f} is no better than always answering "
+            f"the most frequent label ({counts.max() / len(y_test):.4f})"
+        )
+    return None
+
+
+# The options of scratchnet train that are the classifier's parameters.
+_TRAIN_PARAMETERS = {
+    "hidden_size": "--hidden-size",
+    "alpha": "--alpha",
+    "solver": "--solver",
+    "momentum": "--momentum",
+    "activation": "--activation",
+    "batch_size": "--batch-size",
+    "max_iter": "--max-iter",
+    "l2": "--l2",
+    "class_weight": "--class-weight",
+    "early_stopping": "--early-stopping",
+    "random_state": "--random-state",
+}
+
+
+def _classifier_from(args):
+    """The classifier the options describe, its parameters checked before any work.
+
+    Raises
+    ------
+    CommandError
+        With exit code 2 and the option's name, for a value the classifier
+        refuses (``--alpha must be > 0; got 0.0``).
+    """
+    clf = ScratchMLPClassifier(
+        **{name: getattr(args, name) for name in _TRAIN_PARAMETERS}
+    )
+    try:
+        clf._validate_params()
+    except InvalidParameterError as exc:
+        raise CommandError(_option_error(exc), EXIT_USAGE) from exc
+    return clf
+
+
+def _option_error(exc):
+    """scikit-learn's message on an invalid parameter, in the option's words."""
+    message = str(exc)
+    match = re.match(r"The '(\w+)' parameter of \w+ must be (.*)\. Got (.*) instead\.$",
+                     message, re.S)  # fmt: skip
+    if not match or match.group(1) not in _TRAIN_PARAMETERS:
+        return message
+    name, requirement, got = match.groups()
+    constraint = ScratchMLPClassifier._parameter_constraints[name][-1]
+    if isinstance(constraint, Interval):
+        requirement = _describe_interval(constraint)
+    elif name == "random_state":
+        requirement = "an integer >= 0 and <= 4294967295"
+    return f"{_TRAIN_PARAMETERS[name]} must be {requirement}; got {got}."
+
+
+def _describe_interval(interval):
+    """``'> 0'``, ``'an integer >= 1'``, ``'>= 0 and < 1'``: an Interval in words."""
+    bounds = []
+    if interval.left is not None:
+        closed = interval.closed in ("left", "both")
+        bounds.append(f"{'>=' if closed else '>'} {interval.left:g}")
+    if interval.right is not None:
+        closed = interval.closed in ("right", "both")
+        bounds.append(f"{'<=' if closed else '<'} {interval.right:g}")
+    words = " and ".join(bounds)
+    return f"an integer {words}" if interval.type is Integral else words
+
+
+def _check_output(path, option, figures=()):
+    """Make sure ``path`` can be written, before any work: create its folder and
+    write and remove a file there.
+
+    Raises
+    ------
+    CommandError
+        Exit code 4 if ``path`` (or one of the ``figures`` written next to it)
+        is a folder, 5 if its folder cannot be created or written to.
+    """
+    for target in (path, *figures):
+        if target.is_dir():
+            raise CommandError(
+                f"{target} is a folder; give {option} the path of a file to write "
+                f"(such as {path / 'model.skops'}).",
+                EXIT_INVALID_FILE,
+            )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".probe", dir=path.parent
+        )
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise CommandError(
+            f"cannot write {path}: {_reason(exc, path)}. Give {option} a path in "
+            "a folder you can write to.",
+            EXIT_CANNOT_WRITE,
+        ) from exc
+
+
+def _reason(exc, path=None):
+    """Why an OSError happened, in words that name no temporary file."""
+    if path is not None:
+        # mkdir under a file fails with "File exists" or "Not a directory".
+        for folder in path.parents:
+            if folder.exists():
+                if not folder.is_dir():
+                    return f"{folder} is a file, not a folder"
+                break
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def _save_model(clf, path):
+    """Save ``clf`` to ``path``; if that fails, save it elsewhere and say where.
+
+    Raises
+    ------
+    CommandError
+        Exit code 5 when ``path`` cannot be written, naming where the model
+        was saved instead (the working directory, else the temporary folder).
+    """
+    format = _model_format(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        persistence.dump(clf, path, format=format)
+        return
+    except OSError as exc:
+        error = f"cannot write the model to {path}: {_reason(exc, path)}."
+        cause = exc
+    rescued = _save_elsewhere(clf, path, format)
+    if rescued is None:
+        error += (
+            " It could not be saved in the working directory or the temporary "
+            "folder either: the trained model is lost."
+        )
+    else:
+        error += (
+            f" The trained model was saved to {rescued} instead (figures not "
+            "written); move it where you want it."
+        )
+    raise CommandError(error, EXIT_CANNOT_WRITE) from cause
+
+
+def _save_elsewhere(clf, path, format):
+    """Save ``clf`` under a new name like ``path``'s in the working directory,
+    else the temporary folder; return where, or None if neither works."""
+    for folder in (Path.cwd(), Path(tempfile.gettempdir())):
+        rescued = None
+        try:
+            handle, rescued = tempfile.mkstemp(
+                prefix=f"{path.stem}-", suffix=path.suffix, dir=folder
+            )
+            os.close(handle)
+            return persistence.dump(clf, rescued, format=format)
+        except OSError:
+            if rescued is not None:
+                Path(rescued).unlink(missing_ok=True)
+    return None
 
 
 def _check_validation_arguments(args):
@@ -321,7 +602,12 @@ def _fit_with_progress(clf, X_train, y_train, X_val, y_val):
                 # Reported by the summary instead ("max_iter reached").
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 warnings.simplefilter("always", FitInterruptedWarning)
-                clf.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+                try:
+                    clf.fit(X_train, y_train, X_val=X_val, y_val=y_val)
+                except FloatingPointError as exc:  # diverged
+                    raise CommandError(
+                        f"{exc} {_DIVERGENCE_HINT}", EXIT_NOT_LEARNED
+                    ) from exc
         finally:
             clf.set_callbacks()  # the bar is not part of the model to save
     interrupted = None
@@ -333,6 +619,12 @@ def _fit_with_progress(clf, X_train, y_train, X_val, y_val):
                 warning.message, warning.category, warning.filename, warning.lineno
             )
     return time.perf_counter() - start, interrupted
+
+
+def figure_paths(model_path):
+    """``{figure: path}`` of the figures written next to the model file."""
+    stem = Path(model_path).with_suffix("")
+    return {name: stem.with_name(f"{stem.name}-{name}.png") for name in FIGURES}
 
 
 def save_figures(clf, X_test, y_test, model_path):
@@ -373,10 +665,10 @@ def save_figures(clf, X_test, y_test, model_path):
     }
     if not square:
         del draw["hidden-units"], draw["misclassified"]
-    stem = Path(model_path).with_suffix("")
+    paths = figure_paths(model_path)
     written = []
     for name, make in draw.items():
-        path = stem.with_name(f"{stem.name}-{name}.png")
+        path = paths[name]
         fig = make()
         fig.savefig(path, dpi=100)
         plt.close(fig)
@@ -402,13 +694,23 @@ def add_evaluate_parser(commands):
 def evaluate_command(args):
     """``scratchnet evaluate``: accuracy, confusion matrix, per-class report."""
     _require_extras("rich")
-    clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
-    data = load_data_set(args.data)
-    print(f"Model: {args.model} ({clf!r})")
+    model, _ = load_model(args.model, trust_pickle=args.trust_pickle)
+    data = load_data_set(args.data, test_only=True)
+    print(f"Model: {args.model} ({model!r})")
     print(f"Data: {data.description}")
-    X_test = scale_pixels(data.X_test)
-    _check_features(clf, X_test.shape[1], f"the data's {X_test.shape[1]} pixels")
-    _print_test_results(data.y_test, clf.predict(X_test), confusion=clf.classes_)
+    X_test = model_input(model, data.X_test)
+    _check_features(model, X_test.shape[1], f"the data's {X_test.shape[1]} pixels")
+    _print_test_results(
+        data.y_test, model.predict(X_test), confusion=classifier_of(model).classes_
+    )
+
+
+def model_input(model, pixels):
+    """Pixels 0-255 as ``model`` takes them: / 255 for a ScratchMLPClassifier,
+    as they are for a Pipeline, whose first steps scale them (float32 both)."""
+    if model is classifier_of(model):
+        return scale_pixels(pixels)
+    return np.asarray(pixels, dtype=np.float32)
 
 
 # ----------------------------------------------------------- scratchnet predict
@@ -467,11 +769,16 @@ def add_info_parser(commands):
 
 def info_command(args):
     """``scratchnet info``: parameters, training summary and library versions."""
-    clf, saved_with = load_model(args.model, trust_pickle=args.trust_pickle)
+    model, saved_with = load_model(args.model, trust_pickle=args.trust_pickle)
+    clf = classifier_of(model)
     size = args.model.stat().st_size
     print(f"Model file: {args.model} ({size:,} bytes)")
-    print(f"Estimator: {type(clf).__name__}")
-    print("Parameters:")
+    print(f"Estimator: {type(model).__name__}")
+    if model is not clf:
+        print("Steps:")
+        for name, step in model.steps:
+            print(f"  {name:<20} {step!r}")
+    print(f"Parameters{' of the classifier' if model is not clf else ''}:")
     for name, value in clf.get_params().items():
         print(f"  {name:<20} {value!r}")
     n_params = sum(p.size for p in (clf.W1_, clf.b1_, clf.W2_, clf.b2_))
@@ -535,23 +842,32 @@ def add_export_parser(commands):
 
 def export_command(args):
     """``scratchnet export``: the model as an ONNX graph, written atomically."""
-    clf, _ = load_model(args.model, trust_pickle=args.trust_pickle)
+    model, _ = load_model(args.model, trust_pickle=args.trust_pickle)
+    clf = classifier_of(model)
     from sklearn_scratchnet.onnx import save_onnx
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if not args.out.is_dir():
+        _check_output(args.out, "OUT.onnx")
     try:
         # The input is (N, clf.n_features_in_) in the model's dtype.
-        onnx_model = save_onnx(clf, args.out)
+        onnx_model = save_onnx(model, args.out)
     except ImportError as exc:
         raise CommandError(str(exc), EXIT_FAILURE) from exc
+    except OSError as exc:
+        if isinstance(exc, IsADirectoryError):
+            raise
+        raise CommandError(
+            f"cannot write {args.out}: {_reason(exc, args.out)}.", EXIT_CANNOT_WRITE
+        ) from exc
     opset = next(o.version for o in onnx_model.opset_import if o.domain == "")
     print(
         f"ONNX model written to {args.out} ({args.out.stat().st_size:,} bytes, "
         f"opset {opset})."
     )
+    pixels = "pixels / 255" if model is clf else "pixels 0-255: the pipeline scales"
     print(
         f"Input: {onnx_model.graph.input[0].name}, {clf.W1_.dtype} of shape "
-        f"(N, {clf.n_features_in_}) (pixels / 255). Outputs: label (N,) and "
+        f"(N, {model.n_features_in_}) ({pixels}). Outputs: label (N,) and "
         f"probabilities (N, {len(clf.classes_)}) for the classes "
         f"{clf.classes_.tolist()}."
     )
@@ -561,7 +877,7 @@ def export_command(args):
 
 
 def load_model(path, trust_pickle=False):
-    """Load a fitted ScratchMLPClassifier saved by ``scratchnet train``.
+    """Load a fitted model saved by ``scratchnet train`` or ``persistence.dump``.
 
     Parameters
     ----------
@@ -573,8 +889,11 @@ def load_model(path, trust_pickle=False):
 
     Returns
     -------
-    model : ScratchMLPClassifier
-        The fitted classifier.
+    model : ScratchMLPClassifier or Pipeline
+        The fitted model: a ScratchMLPClassifier, or a Pipeline whose last
+        step is one (such as ``Pipeline(MinMaxScaler(), ScratchMLPClassifier())``),
+        which predicts from raw inputs; its classifier is
+        :func:`classifier_of` the model.
     saved_with : dict
         ``{library: version}`` of the libraries whose version differs from the
         one running now (empty when they are the same).
@@ -583,15 +902,33 @@ def load_model(path, trust_pickle=False):
     ------
     FileNotFoundError
         If there is no such file.
+    IsADirectoryError
+        If ``path`` is a folder.
     UntrustedModelError
         If the file is a pickle and ``trust_pickle`` is False, or a skops file
         with types other than a model's.
     ModelFileError
-        If the file does not hold a fitted ScratchMLPClassifier.
+        If the file does not hold a fitted ScratchMLPClassifier or a fitted
+        Pipeline that ends with one.
     """
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"{path} is a folder, not a model file. Give the model file, such as "
+            f"{path / 'model.skops'}."
+        )
     if not path.is_file():
-        raise FileNotFoundError(
-            f"{path}: no such model file. Train one with: scratchnet train --out {path}"
+        if path.suffix in _MODEL_SUFFIXES:
+            remedy = f"Train one with: scratchnet train --out {path}"
+        else:
+            remedy = (
+                "The first argument is the model, a file written by scratchnet "
+                "train (model.skops by default)."
+            )
+        raise FileNotFoundError(f"{path}: no such model file. {remedy}")
+    if not persistence.is_skops_file(path) and not persistence._looks_like_joblib(path):
+        raise ModelFileError(
+            f"{path} is not a model file: neither a skops file nor a joblib "
+            "(pickle) file. Give a file written by scratchnet train."
         )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InconsistentVersionWarning)
@@ -600,20 +937,26 @@ def load_model(path, trust_pickle=False):
         except UntrustedModelError:
             raise
         except Exception as exc:  # any reading failure means "not a model"
+            detail = str(exc).replace(str(path), "the file")
             raise ModelFileError(
-                f"{path} is not a model file ({type(exc).__name__}: {exc}). Give a "
-                "file written by scratchnet train."
+                f"{path} is not a model file ({type(exc).__name__}: {detail}). "
+                "Give a file written by scratchnet train."
             ) from exc
-    if not isinstance(model, ScratchMLPClassifier):
+    clf = classifier_of(model)
+    if not isinstance(clf, ScratchMLPClassifier):
+        what = f"{type(model).__module__}.{type(model).__name__}"
+        if clf is not model:
+            what += f" ending with a {type(clf).__module__}.{type(clf).__name__}"
         raise ModelFileError(
-            f"{path} holds a {type(model).__module__}.{type(model).__name__}, not "
-            "a ScratchMLPClassifier. Give a file written by scratchnet train."
+            f"{path} holds a {what}, not a ScratchMLPClassifier (or a Pipeline "
+            "ending with one). Give a file written by scratchnet train."
         )
     try:
         check_is_fitted(model)
+        check_is_fitted(clf)
     except Exception as exc:
         raise ModelFileError(
-            f"{path} holds a ScratchMLPClassifier that was never fitted."
+            f"{path} holds a {type(model).__name__} that was never fitted."
         ) from exc
     saved_with = {
         w.message.library: w.message.original_version
@@ -623,9 +966,20 @@ def load_model(path, trust_pickle=False):
     return model, saved_with
 
 
+def classifier_of(model):
+    """The ScratchMLPClassifier of a loaded model: the model, or a Pipeline's
+    last step (anything else is returned as is)."""
+    if isinstance(model, Pipeline) and model.steps:
+        return model.steps[-1][1]
+    return model
+
+
+_MODEL_SUFFIXES = {".skops", ".joblib", ".pkl", ".pickle"}
+
+
 def _model_format(path):
     """skops unless the name asks for a pickle (.joblib, .pkl, .pickle)."""
-    return "joblib" if path.suffix in {".joblib", ".pkl", ".pickle"} else "skops"
+    return "joblib" if path.suffix in _MODEL_SUFFIXES - {".skops"} else "skops"
 
 
 def _check_features(clf, n_features, what):

@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import os
 import socket
+import sys
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -193,42 +194,45 @@ def _read_split(folder, verify=False):
     (1-D), as many labels as images, labels 0-9, the same image size in both
     splits; with ``verify``, also that each file is the official MNIST file.
     """
-    arrays = {}
-    for split in ("train", "test"):
-        files = [MNIST_FILES[f"{split}_images"], MNIST_FILES[f"{split}_labels"]]
-        (images_file, images), (labels_file, labels) = (
-            _read_file(folder, stem, verify) for stem in files
-        )
-        if images.ndim != 3 or labels.ndim != 1:
-            raise IDXFormatError(
-                f"{images_file.name} must hold a 3-D array of images and "
-                f"{labels_file.name} a 1-D array of labels; got {images.ndim}-D "
-                f"and {labels.ndim}-D."
-            )
-        for path, array in ((images_file, images), (labels_file, labels)):
-            if array.dtype != np.uint8:
-                raise IDXFormatError(
-                    f"{path.name} holds {array.dtype} values; files in MNIST's "
-                    "layout hold unsigned bytes (IDX type code 0x08)."
-                )
-        if images.shape[0] != labels.shape[0]:
-            raise IDXFormatError(
-                f"{images_file.name} holds {images.shape[0]} images but "
-                f"{labels_file.name} holds {labels.shape[0]} labels."
-            )
-        if labels.size and labels.max() >= N_CLASSES:
-            raise IDXFormatError(
-                f"{labels_file.name} holds the label {labels.max()}; labels in "
-                f"MNIST's layout are the digits 0 to {N_CLASSES - 1}."
-            )
-        arrays[split] = images.reshape(images.shape[0], -1), labels
-    (X_train, y_train), (X_test, y_test) = arrays["train"], arrays["test"]
+    X_train, y_train = _read_part(folder, "train", verify)
+    X_test, y_test = _read_part(folder, "test", verify)
     if X_train.shape[1] != X_test.shape[1]:
         raise IDXFormatError(
             f"Train images have {X_train.shape[1]} pixels but test images have "
             f"{X_test.shape[1]}."
         )
     return X_train, X_test, y_train, y_test
+
+
+def _read_part(folder, split, verify=False):
+    """The images (one row each) and labels of ``split``, "train" or "test"."""
+    files = [MNIST_FILES[f"{split}_images"], MNIST_FILES[f"{split}_labels"]]
+    (images_file, images), (labels_file, labels) = (
+        _read_file(folder, stem, verify) for stem in files
+    )
+    if images.ndim != 3 or labels.ndim != 1:
+        raise IDXFormatError(
+            f"{images_file.name} must hold a 3-D array of images and "
+            f"{labels_file.name} a 1-D array of labels; got {images.ndim}-D "
+            f"and {labels.ndim}-D."
+        )
+    for path, array in ((images_file, images), (labels_file, labels)):
+        if array.dtype != np.uint8:
+            raise IDXFormatError(
+                f"{path.name} holds {array.dtype} values; files in MNIST's "
+                "layout hold unsigned bytes (IDX type code 0x08)."
+            )
+    if images.shape[0] != labels.shape[0]:
+        raise IDXFormatError(
+            f"{images_file.name} holds {images.shape[0]} images but "
+            f"{labels_file.name} holds {labels.shape[0]} labels."
+        )
+    if labels.size and labels.max() >= N_CLASSES:
+        raise IDXFormatError(
+            f"{labels_file.name} holds the label {labels.max()}; labels in "
+            f"MNIST's layout are the digits 0 to {N_CLASSES - 1}."
+        )
+    return images.reshape(images.shape[0], -1), labels
 
 
 def _read_file(folder, stem, verify):
@@ -534,7 +538,12 @@ def load_mnist_sample(*, return_X_y=False, as_frame=False):
     return bunch
 
 
-def load_data_set(spec=None):
+#: The names ``load_data_set`` (and ``scratchnet``'s ``--data``) takes besides
+#: a folder, in any case.
+DATA_SET_NAMES = ("mnist", "sample")
+
+
+def load_data_set(spec=None, *, test_only=False):
     """Load the train/test split that ``scratchnet``'s ``--data`` names.
 
     Parameters
@@ -543,9 +552,14 @@ def load_data_set(spec=None):
         ``"mnist"``: :func:`fetch_mnist` from :func:`mnist_home`, downloaded
         from OpenML if absent; ``"sample"``: :func:`load_mnist_sample`; any
         other value: a folder in MNIST's layout, read with
-        :func:`load_idx_folder`. None: full MNIST from the first of
+        :func:`load_idx_folder`. The names may be in any case (``"MNIST"``);
+        a folder of that exact name wins over a name that differs only in
+        case. None: full MNIST from the first of
         :func:`default_mnist_folders` that holds its files, never downloaded,
-        else the sample.
+        else the sample; when ``SCRATCHNET_DATA`` is set it must hold MNIST.
+    test_only : bool, default=False
+        For a folder, read only its two test files (``t10k-*``): the training
+        files need not be there, and ``X_train`` and ``y_train`` are None.
 
     Returns
     -------
@@ -558,8 +572,10 @@ def load_data_set(spec=None):
     Raises
     ------
     FileNotFoundError
-        If a folder or one of its files is missing; :class:`MNISTNotFoundError`
-        for ``"mnist"`` when MNIST is neither in the folder nor downloadable.
+        If a folder or one of its files is missing (the message lists the
+        values ``spec`` takes); :class:`MNISTNotFoundError` for ``"mnist"``
+        when MNIST is neither in the folder nor downloadable, and for None when
+        ``SCRATCHNET_DATA`` is set but does not hold MNIST.
     IDXFormatError
         If a file is corrupt or the images and labels do not fit together.
     MNISTChecksumError
@@ -567,27 +583,57 @@ def load_data_set(spec=None):
 
     Notes
     -----
-    Prints a line to standard output for ``"mnist"`` (the folder MNIST is
+    Prints a line to standard error for ``"mnist"`` (the folder MNIST is
     loaded from) and for None when full MNIST is not found (where it was looked
-    for and how to get it).
+    for and how to get it), so that standard output holds only results.
     """
     if spec is None:
         return _default_data()
-    if spec == "sample":
+    name = _data_set_name(spec)
+    if name == "sample":
         return _described(load_mnist_sample(), "MNIST sample")
-    if spec == "mnist":
+    if name == "mnist":
         home = mnist_home()
-        print(f"Loading MNIST from {home} (downloading it from OpenML if absent)...")
+        print(
+            f"Loading MNIST from {home} (downloading it from OpenML if absent)...",
+            file=sys.stderr,
+        )
         return _described(fetch_mnist(home), "full MNIST")
-    X_train, X_test, y_train, y_test = load_idx_folder(spec)
+    folder = Path(os.fspath(spec))
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"{folder} is not a folder. Give 'mnist' (full MNIST), 'sample' (the "
+            "MNIST sample shipped with the package) or a folder of the four IDX "
+            f"files in MNIST's layout ({', '.join(MNIST_FILES.values())}, each "
+            "may be .gz)."
+        )
+    if test_only:
+        X_train = y_train = None
+        X_test, y_test = _read_part(folder, "test")
+        counts = f"{len(y_test):,} test images"
+    else:
+        X_train, X_test, y_train, y_test = load_idx_folder(folder)
+        counts = f"{len(y_train):,} training and {len(y_test):,} test images"
     return Bunch(
         X_train=X_train,
         X_test=X_test,
         y_train=y_train,
         y_test=y_test,
-        description=f"{spec}: {len(y_train):,} training and {len(y_test):,} test "
-        f"images of {X_train.shape[1]} pixels",
+        description=f"{spec}: {counts} of {X_test.shape[1]} pixels",
     )
+
+
+def _data_set_name(spec):
+    """``"mnist"`` or ``"sample"`` if ``spec`` names one, in any case, else None.
+
+    A folder whose name matches exactly is the folder, not the name.
+    """
+    if spec in DATA_SET_NAMES:
+        return spec
+    if isinstance(spec, str) and spec.lower() in DATA_SET_NAMES:
+        if not Path(spec).is_dir():
+            return spec.lower()
+    return None
 
 
 def default_mnist_folders():
@@ -612,7 +658,14 @@ def _default_data():
     -------
     data : :class:`~sklearn.utils.Bunch`
         As :func:`load_data_set` returns it. Falling back to the sample prints
-        where MNIST was looked for and how to get it.
+        where MNIST was looked for and how to get it, on standard error.
+
+    Raises
+    ------
+    MNISTNotFoundError
+        If ``SCRATCHNET_DATA`` is set but does not hold MNIST: a variable set
+        on purpose and pointing at the wrong place is a mistake to report, not
+        to cover with the sample.
     """
     folders = default_mnist_folders()
     for folder in folders:
@@ -621,11 +674,20 @@ def _default_data():
             return _described(mnist, "full MNIST")
         except MNISTNotFoundError:
             continue
+    if os.environ.get("SCRATCHNET_DATA"):
+        raise MNISTNotFoundError(
+            f"SCRATCHNET_DATA is set to {folders[0]}, which does not hold the "
+            f"MNIST files ({', '.join(name + '.gz' for name in MNIST_FILES.values())}"
+            "; raw or gzip-compressed). Point SCRATCHNET_DATA at their folder, "
+            "unset it to use the MNIST sample shipped with the package, or give "
+            "--data sample (or --data mnist to download MNIST into it)."
+        )
     print(
         f"Full MNIST not found in {' or '.join(map(str, folders))}; using the MNIST "
         "sample shipped in the package. For full MNIST, put the four original "
         f"files in {folders[-1]} (or point SCRATCHNET_DATA at their folder), or use "
-        "--data mnist to download it."
+        "--data mnist to download it.",
+        file=sys.stderr,
     )
     return _described(load_mnist_sample(), "MNIST sample")
 

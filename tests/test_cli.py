@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import warnings
 from pathlib import Path
@@ -20,11 +21,14 @@ from sklearn.metrics import confusion_matrix
 from test_datasets import write_mnist_folder
 from test_images import as_drawn, draw, to_image
 
-from sklearn_scratchnet import ScratchMLPClassifier, _network, persistence
+from sklearn_scratchnet import ScratchMLPClassifier, _network, cli, persistence
 from sklearn_scratchnet.cli import build_parser, main
 from sklearn_scratchnet.datasets import MNIST_FILES, load_data_set, load_mnist_sample
 from sklearn_scratchnet.exceptions import InconsistentVersionWarning
 
+# write_mnist_folder's pixels and labels are random: a model trained on them may
+# be no better than chance, which train reports with exit code 6.
+NOTHING_TO_LEARN = 6
 QUICK = ["--solver", "adam", "--alpha", "0.01", "--batch-size", "200"]
 SMALL = ["--data", "sample", *QUICK, "--hidden-size", "32", "--max-iter", "8"]
 
@@ -111,6 +115,59 @@ def test_the_bar_scores_at_most_every_min_interval(
     assert progress.tasks[0].completed == progress.tasks[0].total == 7
 
 
+def test_the_bar_shows_the_scores_of_the_latest_pass(sample):
+    """Passes far shorter than a person can read each show their own scores."""
+    from rich.console import Console
+
+    from sklearn_scratchnet._progress import EpochProgressBar, make_progress
+
+    X, y = sample.X_train[:300] / 255, sample.y_train[:300]
+    X_val, y_val = sample.X_train[300:400] / 255, sample.y_train[300:400]
+    clf = ScratchMLPClassifier(max_iter=20, alpha=0.5, random_state=0)
+    shown = []
+    with make_progress(Console(file=io.StringIO())) as progress:
+        bar = EpochProgressBar(progress, X_val, y_val)
+        update = progress.update
+
+        def record(task, **fields):
+            update(task, **fields)
+            task = progress.tasks[task]
+            shown.append((task.completed, dict(task.fields)))
+
+        progress.update = record
+        clf.set_callbacks(bar)
+        with pytest.warns(ConvergenceWarning):
+            clf.fit(X, y, X_val=X_val, y_val=y_val)
+    per_pass = {n: fields for n, fields in shown}
+    for n, score in enumerate(clf.validation_scores_, start=1):
+        assert per_pass[n]["val_accuracy"] == f"{score:.4f}"
+        assert per_pass[n]["val_pass"] == ""
+    assert len(set(clf.validation_scores_)) > 1
+
+
+def test_scores_of_an_earlier_pass_say_which_pass(sample):
+    from rich.console import Console
+
+    from sklearn_scratchnet._progress import EpochProgressBar, make_progress
+
+    X, y = sample.X_train[:300] / 255, sample.y_train[:300]
+    with make_progress(Console(file=io.StringIO())) as progress:
+        bar = EpochProgressBar(progress, X[:100], y[:100], min_interval=3600)
+        clf = ScratchMLPClassifier(max_iter=3, random_state=0).set_callbacks(bar)
+        fields = []
+        update = progress.update
+
+        def record(task, **kwargs):
+            update(task, **kwargs)
+            fields.append(dict(progress.tasks[task].fields))
+
+        progress.update = record
+        with pytest.warns(ConvergenceWarning):
+            clf.fit(X[100:], y[100:])
+    assert [f["val_pass"] for f in fields[:3]] == ["", "(pass 1)", "(pass 1)"]
+    assert fields[-1]["val_pass"] == ""  # the final model, scored
+
+
 def test_train_writes_the_figures_next_to_the_model(trained):
     path, out, _ = trained
     sizes = {
@@ -160,14 +217,45 @@ def test_the_random_state_makes_training_reproducible(tmp_path):
     np.testing.assert_array_equal(a.W1_, b.W1_)
 
 
-def test_the_default_data_is_the_sample_when_mnist_is_not_found(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        data = load_data_set(None)
-    assert f"Full MNIST not found in {tmp_path}" in out.getvalue()
+def test_the_default_data_is_the_sample_when_mnist_is_not_found(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.delenv("SCRATCHNET_DATA", raising=False)
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "data-home"))
+    monkeypatch.chdir(tmp_path)  # no ../shared/mnist
+    data = load_data_set(None)
+    out, err = capsys.readouterr()
+    assert "Full MNIST not found in" in err and str(tmp_path / "data-home") in err
+    assert out == ""  # standard output is for results
     assert data.description.startswith("MNIST sample")
     assert data.X_train.shape == (6000, 784)
+
+
+def test_a_scratchnet_data_without_mnist_is_an_error(trained, tmp_path, monkeypatch):
+    """Not a silent fallback to the sample."""
+    path, _, _ = trained
+    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))
+    code, out, err = run("evaluate", path)
+    assert code == 3
+    assert f"SCRATCHNET_DATA is set to {tmp_path}, which does not hold" in err
+    assert "Test accuracy" not in out
+
+
+@pytest.mark.parametrize("name", ["MNIST", "Sample", "SAMPLE"])
+def test_data_set_names_in_any_case(tmp_path, monkeypatch, name):
+    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("sklearn_scratchnet.datasets.fetch_mnist",
+                        lambda *a, **k: load_mnist_sample())  # fmt: skip
+    data = load_data_set(name)
+    assert data.X_test.shape == (2000, 784)
+
+
+def test_data_that_is_neither_a_name_nor_a_folder_lists_what_data_takes(tmp_path):
+    code, out, err = run("train", *SMALL, "--data", "mnits",
+                         "--out", tmp_path / "m.skops")  # fmt: skip
+    assert code == 3 and out == ""
+    assert "mnits is not a folder. Give 'mnist' (full MNIST), 'sample'" in err
 
 
 def test_the_default_data_is_full_mnist_when_found(mnist_dir, tmp_path, monkeypatch):
@@ -197,11 +285,15 @@ def test_train_and_evaluate_on_a_folder_in_mnist_layout(tmp_path, rows, figures)
     code, out, err = run("train", "--data", data, *QUICK, "--max-iter", "2",
                          "--validation-fraction", "0.2",
                          "--out", tmp_path / "m.skops")  # fmt: skip
-    assert code == 0, err
+    assert code in (0, NOTHING_TO_LEARN), err
     assert f"Data: {data}: 60 training and 20 test images of {rows * 4} pixels" in out
     assert len(list(tmp_path.glob("m-*.png"))) == figures
+    # evaluate needs only the test files.
+    for role in ("train_images", "train_labels"):
+        (data / f"{MNIST_FILES[role]}.gz").unlink()
     code, out, err = run("evaluate", tmp_path / "m.skops", "--data", data)
     assert code == 0, err
+    assert f"Data: {data}: 20 test images of {rows * 4} pixels" in out
     assert "Test accuracy:" in out
 
 
@@ -255,16 +347,70 @@ def test_a_missing_data_folder_is_exit_code_3(tmp_path):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--alpha", "-1"], "'alpha' parameter of ScratchMLPClassifier"),
-        (["--hidden-size", "0"], "'hidden_size' parameter"),
+        (["--alpha", "0"], "--alpha must be > 0; got 0.0."),
+        (["--alpha", "-1"], "--alpha must be > 0; got -1.0."),
+        (["--hidden-size", "-3"], "--hidden-size must be an integer >= 1; got -3."),
+        (["--batch-size", "0"], "--batch-size must be an integer >= 1; got 0."),
+        (["--l2", "-1"], "--l2 must be >= 0; got -1.0."),
+        (["--momentum", "1"], "--momentum must be >= 0 and < 1; got 1.0."),
+        (["--max-iter", "0"], "--max-iter must be an integer >= 1; got 0."),
+        (["--random-state", "-1"], "--random-state must be an integer >= 0"),
         (["--validation-fraction", "1.5"], "--validation-fraction must be in"),
         (["--early-stopping", "--validation-fraction", "0"], "needs validation"),
     ],
 )
-def test_bad_parameter_values_are_usage_errors(tmp_path, arguments, message):
-    code, _, err = run("train", *SMALL, *arguments, "--out", tmp_path / "m.skops")
-    assert code == 2 and message in err
+def test_bad_parameter_values_are_usage_errors_before_any_work(
+    tmp_path, monkeypatch, arguments, message
+):
+    """Reported with the option's name, before the data is loaded (or fetched)."""
+    fetched = []
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", fetched.append)
+    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))  # no MNIST: a download
+    code, out, err = run("train", *QUICK, "--data", "mnist", *arguments,
+                         "--out", tmp_path / "m.skops")  # fmt: skip
+    assert code == 2, err
+    assert err.startswith("scratchnet train: error: ") and message in err
+    assert "parameter of ScratchMLPClassifier" not in err
+    assert fetched == [] and out == ""
     assert not (tmp_path / "m.skops").exists()
+
+
+def test_every_classifier_option_is_exposed_with_its_default(capsys):
+    for name, option in cli._TRAIN_PARAMETERS.items():
+        default = ScratchMLPClassifier().get_params()[name]
+        if name != "random_state":  # the command's default is 0: reproducible
+            assert getattr(build_parser().parse_args(["train"]), name) == default
+        assert option in cli.__doc__
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    for text in ["(default: 0.1)", "(default: 500)", "(default: sgd)",
+                 "(default: relu", "--momentum MU", "--class-weight {balanced}",
+                 "--activation {logistic,relu,tanh}", "update rule"]:  # fmt: skip
+        assert text in help_text
+
+
+def test_a_model_that_learned_nothing_is_reported(tmp_path):
+    """A learning rate far too large: a warning with the remedy, and exit 6."""
+    out_path = tmp_path / "m.skops"
+    code, out, err = run("train", "--data", "sample", "--alpha", "50",
+                         "--max-iter", "12", "--out", out_path)  # fmt: skip
+    assert code == 6
+    warning = err.splitlines()[-1]
+    assert warning.startswith("scratchnet train: warning: the model learned nothing")
+    assert "lower --alpha" in warning and "--solver adam" in warning
+    assert "Test accuracy: 0.1000" in out  # a diverged network: one class
+    assert out_path.exists()  # kept, for a look
+
+
+def test_a_diverged_fit_is_reported_with_the_remedy(tmp_path, monkeypatch):
+    def diverge(self, *args, **kwargs):
+        raise FloatingPointError("Training diverged in pass 4: the loss grew.")
+
+    monkeypatch.setattr(ScratchMLPClassifier, "fit", diverge)
+    code, _, err = run("train", *SMALL, "--out", tmp_path / "m.skops")
+    assert code == 6
+    assert "Training diverged in pass 4" in err and "lower --alpha" in err
 
 
 def test_malformed_arguments_are_usage_errors(capsys):
@@ -303,11 +449,18 @@ def test_evaluate_errors(trained, tmp_path):
     code, _, err = run("evaluate", tmp_path / "none.skops")
     assert code == 3 and "none.skops: no such model file" in err
 
+    code, _, err = run("evaluate", tmp_path / "note.png")  # the model left out
+    assert code == 3 and "note.png: no such model file." in err
+    assert "The first argument is the model" in err and "--out" not in err
+
     text = tmp_path / "notes.skops"
     text.write_text("these are notes, not a model")
     code, _, err = run("evaluate", text, "--data", "sample")
-    assert code == 4 and "notes.skops is not a model file" in err
-    assert "neither a skops file nor a joblib" in err
+    assert err == (
+        f"scratchnet evaluate: error: {text} is not a model file: neither a skops "
+        "file nor a joblib (pickle) file. Give a file written by scratchnet train.\n"
+    )  # said once
+    assert code == 4
 
     persistence.dump({"W1": np.zeros(3)}, tmp_path / "dict.skops")
     code, _, err = run("evaluate", tmp_path / "dict.skops", "--data", "sample")
@@ -318,7 +471,71 @@ def test_evaluate_errors(trained, tmp_path):
     assert code == 4 and "never fitted" in err
 
     code, _, err = run("evaluate", tmp_path, "--data", "sample")
-    assert code == 3  # a folder is not a model file
+    assert code == 4
+    assert f"{tmp_path} is a folder, not a model file" in err
+    assert "no such model file" not in err
+
+
+@pytest.fixture(scope="module")
+def pipeline_file(tmp_path_factory, sample):
+    """The library's recommended model: a Pipeline that scales raw pixels."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    pipeline = make_pipeline(
+        MinMaxScaler(),
+        ScratchMLPClassifier(hidden_size=32, solver="adam", alpha=0.01,
+                             batch_size=200, max_iter=3, random_state=0),
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipeline.fit(sample.X_train.astype(np.float32), sample.y_train)
+    path = tmp_path_factory.mktemp("pipeline") / "pipeline.skops"
+    persistence.dump(pipeline, path)
+    return path, pipeline
+
+
+def test_info_and_evaluate_take_a_pipeline(pipeline_file, sample):
+    path, pipeline = pipeline_file
+    code, out, err = run("info", path)
+    assert code == 0, err
+    assert "Estimator: Pipeline" in out and "minmaxscaler" in out
+    assert re.search(r"^  hidden_size\s+32$", out, re.M)
+    assert "784 inputs -> 32 hidden (relu) -> 10 classes" in out
+
+    code, out, err = run("evaluate", path, "--data", "sample")
+    assert code == 0, err
+    accuracy = pipeline.score(sample.X_test.astype(np.float32), sample.y_test)
+    assert accuracy > 0.8
+    assert f"Test accuracy: {accuracy:.4f}" in out
+
+
+def test_load_model_gives_predict_a_pipeline_it_can_use(pipeline_file, tmp_path):
+    path, pipeline = pipeline_file
+    model, _ = cli.load_model(path)
+    assert isinstance(model, type(pipeline))
+    assert cli.classifier_of(model).hidden_size == 32
+    assert model.n_features_in_ == 784 and list(model.classes_) == list(range(10))
+    image = tmp_path / "one.png"
+    draw(1).save(image)
+    code, out, err = run("predict", path, image)
+    assert code == 0, err
+    assert re.match(rf"{re.escape(str(image))}: \d \(probability", out)
+
+
+def test_a_pipeline_without_our_classifier_is_refused(tmp_path, sample):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    other = make_pipeline(MinMaxScaler(), LogisticRegression(max_iter=5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        other.fit(sample.X_test[:200], sample.y_test[:200])
+    persistence.dump(other, tmp_path / "other.skops")
+    code, _, err = run("info", tmp_path / "other.skops")
+    assert code == 4
+    assert "ending with a sklearn.linear_model._logistic.LogisticRegression" in err
 
 
 def test_a_model_for_other_data_is_rejected(tmp_path):
@@ -328,7 +545,7 @@ def test_a_model_for_other_data_is_rejected(tmp_path):
     code, _, err = run("train", "--data", data, *QUICK, "--max-iter", "1",
                        "--validation-fraction", "0",
                        "--out", tmp_path / "small.skops")  # fmt: skip
-    assert code == 0, err
+    assert code in (0, NOTHING_TO_LEARN), err
     code, _, err = run("evaluate", tmp_path / "small.skops", "--data", "sample")
     assert code == 4 and "takes 16 inputs but gets the data's 784 pixels" in err
     image = tmp_path / "one.png"
@@ -477,18 +694,99 @@ def test_a_crash_while_saving_keeps_the_previous_model(trained, tmp_path, monkey
     path, _, _ = trained
     target = tmp_path / "model.skops"
     target.write_bytes(path.read_bytes())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setattr(tempfile, "tempdir", str(elsewhere))
 
     def crash(model, file):
         Path(file).write_bytes(b"PK\x03\x04 half a model")
         raise OSError("No space left on device")
 
     monkeypatch.setattr(skops.io, "dump", crash)
-    with pytest.raises(OSError, match="No space left"):
-        run("train", *SMALL, "--max-iter", "1", "--out", target)
+    code, _, err = run("train", *SMALL, "--max-iter", "1", "--out", target)
+    assert code == 5
+    assert f"cannot write the model to {target}: No space left on device" in err
+    assert "the trained model is lost" in err  # every save crashes here
     assert target.read_bytes() == path.read_bytes()
     assert [p.name for p in tmp_path.iterdir() if "model.skops" in p.name] == [
         "model.skops"
     ]  # no temporary file left behind
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.fixture
+def read_only(tmp_path, monkeypatch):
+    """A folder nothing can be written to, even by root (who ignores chmod)."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    mkstemp = tempfile.mkstemp
+
+    def refuse_in_folder(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir) == folder:
+            name = Path(dir) / f".{kwargs.get('prefix', '')}4wwwdcsw.tmp"
+            raise PermissionError(13, "Permission denied", str(name))
+        return mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse_in_folder)
+    yield folder
+    folder.chmod(0o700)
+
+
+def test_an_unwritable_out_is_refused_before_training(read_only, tmp_path):
+    code, out, err = run("train", *SMALL, "--out", read_only / "m.skops")
+    assert code == 5
+    assert err == (
+        f"scratchnet train: error: cannot write {read_only / 'm.skops'}: Permission "
+        "denied. Give --out a path in a folder you can write to.\n"
+    )
+    assert out == ""  # neither the data loaded nor the training started
+
+    note = tmp_path / "note.txt"
+    note.write_text("a file, not a folder")
+    code, out, err = run("train", *SMALL, "--out", note / "m.skops")
+    assert code == 5 and f"{note} is a file, not a folder" in err and out == ""
+
+    (tmp_path / "m-loss.png").mkdir()
+    code, out, err = run("train", *SMALL, "--out", tmp_path / "m.skops")
+    assert code == 4 and f"{tmp_path / 'm-loss.png'} is a folder" in err
+
+
+def test_a_model_that_cannot_be_saved_is_kept_elsewhere(tmp_path, monkeypatch):
+    """The folder turns read-only during training: the model is saved elsewhere."""
+    target = tmp_path / "out" / "m.skops"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    dump = persistence.dump
+
+    def refuse_in_out(model, path, **kwargs):
+        if Path(path).parent == target.parent:
+            temporary = target.parent / f".{target.name}.4wwwdcsw.tmp"
+            raise PermissionError(13, "Permission denied", str(temporary))
+        return dump(model, path, **kwargs)
+
+    monkeypatch.setattr(persistence, "dump", refuse_in_out)
+    code, out, err = run("train", *SMALL, "--max-iter", "1", "--out", target)
+    assert code == 5
+    assert "Test accuracy:" in out
+    [rescued] = elsewhere.glob("m-*.skops")
+    assert err.endswith(
+        f"scratchnet train: error: cannot write the model to {target}: Permission "
+        f"denied. The trained model was saved to {rescued} instead (figures not "
+        "written); move it where you want it.\n"
+    )
+    assert "4wwwdcsw" not in err
+    assert isinstance(persistence.load(rescued), ScratchMLPClassifier)
+
+
+def test_export_to_an_unwritable_folder(trained, read_only):
+    path, _, _ = trained
+    code, _, err = run("export", path, read_only / "m.onnx")
+    assert code == 5
+    assert f"cannot write {read_only / 'm.onnx'}: Permission denied" in err
+    assert ".tmp" not in err
 
 
 def test_info_reports_other_library_versions(trained, tmp_path, monkeypatch):

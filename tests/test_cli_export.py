@@ -100,3 +100,28 @@ def test_export_errors_leave_the_output_alone(model_file, tmp_path, monkeypatch)
 
 def test_export_is_listed_in_the_help():
     assert "export" in build_parser().format_help()
+
+
+def test_export_takes_a_pipeline(tmp_path, sample):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    pipeline = make_pipeline(
+        MinMaxScaler(),
+        ScratchMLPClassifier(hidden_size=16, solver="adam", alpha=0.01,
+                             batch_size=200, max_iter=2, random_state=0),
+    )  # fmt: skip
+    X = sample.X_train.astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipeline.fit(X, sample.y_train)
+    persistence.dump(pipeline, tmp_path / "pipeline.skops")
+    code, out, err = run("export", tmp_path / "pipeline.skops", tmp_path / "p.onnx")
+    assert code == 0, err
+    assert "pixels 0-255: the pipeline scales" in out
+    session = ort.InferenceSession(
+        str(tmp_path / "p.onnx"), providers=["CPUExecutionProvider"]
+    )
+    X_test = sample.X_test.astype(np.float32)
+    label, _ = session.run(None, {"X": X_test})
+    np.testing.assert_array_equal(label, pipeline.predict(X_test))
