@@ -151,16 +151,23 @@ class LossCurveDisplay:
 
     Examples
     --------
+    >>> import warnings
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import MinMaxScaler
     >>> from sklearn_scratchnet import ScratchMLPClassifier
     >>> from sklearn_scratchnet.datasets import load_mnist_sample
-    >>> from sklearn_scratchnet.plotting import LossCurveDisplay
     >>> mnist = load_mnist_sample()
     >>> model = make_pipeline(
-    ...     MinMaxScaler(), ScratchMLPClassifier(solver="adam", max_iter=5)
-    ... ).fit(mnist.X_train, mnist.y_train)  # doctest: +SKIP
-    >>> display = LossCurveDisplay.from_estimator(model)  # doctest: +SKIP
+    ...     MinMaxScaler(),
+    ...     ScratchMLPClassifier(hidden_size=16, solver="adam", max_iter=3),
+    ... )
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # 3 passes do not converge
+    ...     model = model.fit(mnist.X_train, mnist.y_train)
+    >>> from sklearn_scratchnet.plotting import LossCurveDisplay
+    >>> display = LossCurveDisplay.from_estimator(model)
+    >>> [len(line.get_xdata()) for line in display.lines_]
+    [3]
     """
 
     def __init__(self, loss_curve, validation_loss_curve=None, *, estimator_name=None):
@@ -277,6 +284,26 @@ class HiddenUnitsDisplay:
     See Also
     --------
     LossCurveDisplay : Training and validation loss per pass.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import MinMaxScaler
+    >>> from sklearn_scratchnet import ScratchMLPClassifier
+    >>> from sklearn_scratchnet.datasets import load_mnist_sample
+    >>> mnist = load_mnist_sample()
+    >>> model = make_pipeline(
+    ...     MinMaxScaler(),
+    ...     ScratchMLPClassifier(hidden_size=16, solver="adam", max_iter=3),
+    ... )
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # 3 passes do not converge
+    ...     model = model.fit(mnist.X_train, mnist.y_train)
+    >>> from sklearn_scratchnet.plotting import HiddenUnitsDisplay
+    >>> display = HiddenUnitsDisplay.from_estimator(model)
+    >>> len(display.images_), display.axes_.shape
+    (16, (4, 4))
     """
 
     def __init__(self, weights, *, image_shape=MNIST_SHAPE):
@@ -401,6 +428,28 @@ class MisclassifiedDigitsDisplay:
     --------
     sklearn.metrics.ConfusionMatrixDisplay : How many digits of each class are
         predicted as each other class.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import MinMaxScaler
+    >>> from sklearn_scratchnet import ScratchMLPClassifier
+    >>> from sklearn_scratchnet.datasets import load_mnist_sample
+    >>> mnist = load_mnist_sample()
+    >>> model = make_pipeline(
+    ...     MinMaxScaler(),
+    ...     ScratchMLPClassifier(hidden_size=16, solver="adam", max_iter=3),
+    ... )
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # 3 passes do not converge
+    ...     model = model.fit(mnist.X_train, mnist.y_train)
+    >>> from sklearn_scratchnet.plotting import MisclassifiedDigitsDisplay
+    >>> display = MisclassifiedDigitsDisplay.from_estimator(
+    ...     model, mnist.X_test, mnist.y_test, max_images=4
+    ... )
+    >>> len(display.images_)
+    4
     """
 
     def __init__(self, images, y_true, y_pred, *, n_samples, image_shape=MNIST_SHAPE):
