@@ -605,6 +605,8 @@ class MisclassifiedDigitsDisplay:
         display : MisclassifiedDigitsDisplay
         """
         check_matplotlib_support(f"{cls.__name__}.from_predictions")
+        if not hasattr(X, "shape"):
+            X = np.asarray(X)
         _check_image_shape(X.shape[1], image_shape)
         y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
         wrong = np.flatnonzero(y_pred != y_true)

@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from PIL import Image
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -269,6 +270,22 @@ def test_misclassified_display_from_estimator(fitted):
     assert display.figure_.get_suptitle().startswith(
         f"{wrong.size} of {len(y_test)} digits misclassified"
     )
+
+
+@pytest.mark.parametrize("container", [sparse.csr_matrix, lambda X: X.tolist()])
+def test_misclassified_display_from_sparse_or_list(sample_model, container):
+    clf, X_test, y_test = sample_model
+    X, y = X_test[:300], y_test[:300]
+    wrong = np.flatnonzero(clf.predict(X) != y)
+    display = plotting.MisclassifiedDigitsDisplay.from_estimator(
+        clf, container(X), y.tolist(), max_images=3
+    )
+    np.testing.assert_array_equal(display.images, X[wrong])
+    np.testing.assert_array_equal(
+        display.images_[0].get_array(), X[wrong[0]].reshape(28, 28)
+    )
+    fig = plotting.plot_misclassified(clf, container(X), y, max_images=3)
+    assert sum(bool(ax.images) for ax in fig.axes) == 3
 
 
 def test_misclassified_display_none_wrong(sample_model):
