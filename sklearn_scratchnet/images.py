@@ -207,8 +207,9 @@ def _ink(image):
     residual = coarse - plane
     polarity = 1 if _ink_side(residual) > 0 else -1
     # An opening removes from the polarity-corrected residual every stroke
-    # narrower than half the image, leaving the shading.
-    size = max(3, min(coarse.shape) // 2)
+    # narrower than a third of the image, leaving the shading. (A smaller one
+    # follows small shadows better but starts eating broad strokes.)
+    size = max(3, min(coarse.shape) // 3)
     shading = polarity * ndimage.grey_opening(polarity * residual, size=(size, size))
     shading = ndimage.gaussian_filter(shading, size / 4, mode="nearest")
     background = plane + shading

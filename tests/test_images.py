@@ -52,6 +52,7 @@ def photo(
     *,
     dark_ink=True,
     shading=0.7,
+    shadow=0.0,
     noise=0.08,
     stroke=0,
     size=(300, 200),
@@ -70,6 +71,9 @@ def photo(
     shading : float
         The lighting falls linearly, in a random direction, from 1 to
         ``1 - shading`` across the image.
+    shadow : float
+        A soft round shadow, a third of the image's height across, somewhere
+        in the image, cuts the light by this share at its centre.
     noise : float
         Standard deviation of the Gaussian noise added to each pixel.
     stroke : float
@@ -108,6 +112,10 @@ def photo(
     rows, cols = np.indices(size)
     ramp = np.cos(angle) * cols + np.sin(angle) * rows
     light = 1 - shading * (ramp - ramp.min()) / np.ptp(ramp)
+    centre = rng.uniform((0, 0), size)
+    light *= 1 - shadow * np.exp(
+        -(((rows - centre[0]) ** 2 + (cols - centre[1]) ** 2) / (height / 6) ** 2)
+    )
     reflectance = 0.9 - 0.75 * canvas if dark_ink else 0.12 + 0.75 * canvas
     return np.clip(light * reflectance + rng.normal(0, noise, size), 0, 1)
 
@@ -148,6 +156,7 @@ PHOTOS = {
     "shaded, noisy": {},
     "light on dark": {"dark_ink": False},
     "small, in a corner": {"digit_height": 100, "where": (0.05, 0.95)},
+    "in a shadow": {"shading": 0.3, "shadow": 0.6, "noise": 0.05},
     "fine pen": {"stroke": -1, "shading": 0.5, "noise": 0.05},
     "broad pen": {"stroke": 1, "shading": 0.5, "noise": 0.05},
     "fine chalk": {"stroke": -1, "dark_ink": False, "shading": 0.5, "noise": 0.05},
@@ -159,9 +168,9 @@ PHOTOS = {
 def test_digits_in_photos_are_recognised(sample_model, case):
     """The digit the model sees looks like the original, and is read as it.
 
-    Measured: median correlations 0.79 to 0.95 and 24 or 25 of 25 digits
-    recognised (a background taken from the border's median: 0.24 to 0.41, and
-    2 to 7 of 25).
+    Measured: median correlations 0.79 to 0.95 and 23 to 25 of 25 digits
+    recognised; in a shadow, harder, 0.71 and 18 of 25 (a background taken from
+    the border's median: 0.24 to 0.41, and 2 to 7 of 25).
     """
     clf, X_test, y_test = sample_model
     digits, labels = X_test[:25], y_test[:25]
@@ -172,8 +181,9 @@ def test_digits_in_photos_are_recognised(sample_model, case):
         ]
     )
     scores = [correlation(r, d) for r, d in zip(read, digits, strict=True)]
-    assert np.median(scores) > 0.7
-    assert np.mean(clf.predict(read) == labels) >= 0.8
+    hard = case == "in a shadow"
+    assert np.median(scores) > (0.6 if hard else 0.7)
+    assert np.mean(clf.predict(read) == labels) >= (0.6 if hard else 0.8)
 
 
 @pytest.mark.parametrize(
