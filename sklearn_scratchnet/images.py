@@ -185,7 +185,7 @@ def _box_side(mask):
 def _shrink(image, side):
     """``image`` averaged over blocks of pixels so that its longer side is at
     most about ``side`` pixels (an image already small enough is returned)."""
-    factor = int(np.ceil(max(image.shape) / side))
+    factor = min(int(np.ceil(max(image.shape) / side)), min(image.shape))
     if factor <= 1:
         return image
     height, width = (n // factor * factor for n in image.shape)

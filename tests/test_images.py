@@ -269,3 +269,15 @@ def test_a_truncated_image_is_an_error(tmp_path):
 def test_a_missing_image_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError, match="nowhere.png"):
         load_digit_image(tmp_path / "nowhere.png")
+
+
+@pytest.mark.parametrize("shape", [(1, 400), (400, 1), (3, 900)])
+def test_a_strip_one_to_a_few_pixels_wide_is_read(shape):
+    """Images far too thin to average into blocks are read as they are."""
+    image = np.ones(shape)
+    along = np.argmax(shape)
+    stroke = [slice(None), slice(None)]
+    stroke[along] = slice(shape[along] // 2, shape[along] // 2 + 10)
+    image[tuple(stroke)] = 0
+    digit = preprocess_digit(image)
+    assert digit.shape == (28, 28) and digit.max() == pytest.approx(1)
