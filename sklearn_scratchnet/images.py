@@ -17,11 +17,26 @@ IMAGE_SIZE = 28
 DIGIT_BOX = 20
 #: Where MNIST puts a digit's centre of mass (row, column): pixel (14, 14).
 CENTRE = (14.0, 14.0)
-# Ink fainter than this share of the darkest stroke is noise (paper texture,
-# JPEG artefacts) when finding the digit's bounding box.
-_INK_THRESHOLD = 0.2
-# An image whose ink differs from its background by less than this is blank.
+# An image whose ink differs from its background by less than this share of the
+# background's brightness is blank.
 _MIN_CONTRAST = 0.1
+# Backgrounds darker than this count as this dark when measuring ink against
+# them (a black background would otherwise make any noise infinitely bright).
+_DIM = 0.1
+# Large images are averaged down to about this many pixels on their longer side:
+# plenty for a digit that ends up 20 pixels high.
+_WORKING_SIDE = 600
+# The background is estimated on a grid about this many pixels across.
+_BACKGROUND_GRID = 64
+# Ink regions smaller than this share of the largest one are specks of noise.
+_MIN_REGION = 0.1
+# Most MNIST strokes are between these widths, in pixels of the 28 x 28 image:
+# strokes far outside are thickened or thinned to them.
+_THIN, _THICK = 1.8, 5.0
+# Ink at this share of the strongest stroke near it is full (1.0), as the core
+# of MNIST's strokes; ink below _EDGE does not count in the digit's size.
+_FULL_INK = 0.9
+_EDGE = 0.2
 
 
 class DigitImageError(ValueError):
@@ -83,11 +98,22 @@ def load_digit_image(path):
 def preprocess_digit(image):
     """Turn a grayscale image of one digit into a 28 x 28 MNIST-like digit.
 
-    The background is the median of the border pixels: a light background is
-    inverted, so that the digit becomes light on dark. The background level is
-    then subtracted and the contrast stretched to [0, 1]; the digit's bounding
-    box is scaled (aspect ratio kept, antialiased) to fit 20 x 20 pixels and
-    placed in a 28 x 28 image with its centre of mass at pixel (14, 14).
+    Made for photos as well as drawings: uneven lighting, noise and a digit
+    anywhere in the picture.
+
+    1. The background (paper or board, with its shading) is estimated at a scale
+       much larger than a stroke: a plane fitted robustly to the whole image,
+       then a grey-level opening that follows uneven lighting. Ink is what
+       differs from it, relative to its brightness; the side (darker or
+       lighter) on which the image strays most from the background is the ink.
+    2. Ink is separated from the background with Otsu's threshold (never below
+       five times the background's noise, estimated from the image), and only
+       the largest ink regions are kept, so that specks of noise and dirt are
+       dropped.
+    3. The digit, white on black, is cut out, its strokes thickened when they
+       are much thinner than MNIST's and thinned when much thicker, scaled
+       (aspect ratio kept, antialiased) to fit 20 x 20 pixels and placed in a
+       28 x 28 image with its centre of mass at pixel (14, 14).
 
     Parameters
     ----------
@@ -109,28 +135,36 @@ def preprocess_digit(image):
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 2 or min(image.shape) < 1:
         raise ValueError(f"Expected a 2-D grayscale image; got shape {image.shape}.")
-    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
-    background = float(np.median(border))
-    if background > 0.5:
-        image, background = 1 - image, 1 - background
-    ink = np.clip(image - background, 0, None)
-    if ink.max() < _MIN_CONTRAST:
+    image = _shrink(image, _WORKING_SIDE)
+    ink = _ink(image)
+    mask = _ink_mask(ink)
+    if mask is None:
         raise DigitImageError(
             "no digit found: the image is blank (no stroke differs from the "
             "background)."
         )
-    ink /= ink.max()
+    scale = DIGIT_BOX / _box_side(mask)
+    # Keep the ink's soft edges (antialiasing, blur) next to the kept regions,
+    # and measure each stroke against the strongest ink near it, so that
+    # strokes in the shade come out as bright as those in the light.
+    near = ndimage.binary_dilation(mask, _disk(max(1, round(0.5 / scale))))
+    nearby = ndimage.maximum_filter(ink * mask, size=max(3, round(4 / scale)))
+    level = _FULL_INK * np.maximum(nearby, 0.1 * nearby.max())
+    ink = np.clip(ink * near / level, 0, 1)
+    shown = ink > _EDGE
+    rows = np.flatnonzero(shown.any(axis=1))
+    cols = np.flatnonzero(shown.any(axis=0))
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    scale = DIGIT_BOX / _box_side(shown)
+    ink = _match_stroke_width(ink[box], mask[box], scale)
 
-    rows = np.flatnonzero((ink > _INK_THRESHOLD).any(axis=1))
-    cols = np.flatnonzero((ink > _INK_THRESHOLD).any(axis=0))
-    ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     height, width = ink.shape
-    scale = DIGIT_BOX / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     patch = Image.fromarray(np.uint8(np.rint(ink * 255))).resize(
         size, Image.Resampling.LANCZOS
     )
     patch = np.asarray(patch, dtype=np.float32) / 255
+    patch /= patch.max()
 
     # Place the patch so that its centre of mass lands on CENTRE, staying inside.
     digit = np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)
@@ -139,3 +173,144 @@ def preprocess_digit(image):
     left = int(np.clip(round(CENTRE[1] - mass_col), 0, IMAGE_SIZE - patch.shape[1]))
     digit[top : top + patch.shape[0], left : left + patch.shape[1]] = patch
     return digit
+
+
+def _box_side(mask):
+    """The longer side of the bounding box of ``mask``'s True pixels."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    return max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
+
+
+def _shrink(image, side):
+    """``image`` averaged over blocks of pixels so that its longer side is at
+    most about ``side`` pixels (an image already small enough is returned)."""
+    factor = min(int(np.ceil(max(image.shape) / side)), min(image.shape))
+    if factor <= 1:
+        return image
+    height, width = (n // factor * factor for n in image.shape)
+    blocks = image[:height, :width].reshape(
+        height // factor, factor, width // factor, factor
+    )
+    return blocks.mean(axis=(1, 3))
+
+
+def _ink(image):
+    """How much each pixel differs from the background, on the ink's side,
+    relative to the background's brightness: 0 on the background, positive on
+    the ink (light on dark, whatever the image's polarity)."""
+    height, width = image.shape
+    # The background at a scale far larger than a stroke, on a coarse grid: a
+    # robust plane first (gradients of lighting), then what remains of shading.
+    coarse = _shrink(image, _BACKGROUND_GRID)
+    plane = _robust_plane(coarse)
+    residual = coarse - plane
+    polarity = 1 if _ink_side(residual) > 0 else -1
+    # An opening removes from the polarity-corrected residual every stroke
+    # narrower than a third of the image, leaving the shading. (A smaller one
+    # follows small shadows better but starts eating broad strokes.)
+    size = max(3, min(coarse.shape) // 3)
+    shading = polarity * ndimage.grey_opening(polarity * residual, size=(size, size))
+    shading = ndimage.gaussian_filter(shading, size / 4, mode="nearest")
+    background = plane + shading
+    if coarse.shape != image.shape:
+        zoom = (height / coarse.shape[0], width / coarse.shape[1])
+        background = ndimage.zoom(background, zoom, order=1, mode="nearest")
+        background = _fit_shape(background, image.shape)
+    sigma = max(height, width) / 250
+    if sigma >= 0.5:
+        image = ndimage.gaussian_filter(image, sigma)
+    # Ink darkens or brightens the background in proportion to the lighting.
+    return polarity * (image - background) / np.maximum(background, _DIM)
+
+
+def _fit_shape(array, shape):
+    """``array`` cropped or edge-padded to ``shape``."""
+    array = array[: shape[0], : shape[1]]
+    pad = [(0, shape[0] - array.shape[0]), (0, shape[1] - array.shape[1])]
+    return np.pad(array, pad, mode="edge")
+
+
+def _robust_plane(image):
+    """A plane fitted to the majority of the pixels (the background), ignoring
+    the ones far from it (the ink)."""
+    rows, cols = np.indices(image.shape, dtype=np.float64)
+    design = np.column_stack([np.ones(image.size), rows.ravel(), cols.ravel()])
+    values = image.ravel().astype(np.float64)
+    keep = np.ones(image.size, dtype=bool)
+    for _ in range(5):
+        coef = np.linalg.lstsq(design[keep], values[keep], rcond=None)[0]
+        residual = values - design @ coef
+        spread = 1.4826 * np.median(np.abs(residual - np.median(residual)))
+        keep = np.abs(residual - np.median(residual)) <= 2.5 * spread + 1e-6
+        if keep.sum() < 3:
+            break
+    return (design @ coef).reshape(image.shape)
+
+
+def _ink_side(residual):
+    """Positive if the ink is lighter than the background, negative if darker:
+    the side on which pixels stray furthest beyond the background's noise."""
+    centre = np.median(residual)
+    spread = 1.4826 * np.median(np.abs(residual - centre))
+    light = np.clip(residual - centre - 3 * spread, 0, None).sum()
+    dark = np.clip(centre - residual - 3 * spread, 0, None).sum()
+    return light - dark
+
+
+def _otsu_threshold(values, bins=256):
+    """Otsu's threshold: the level that best splits ``values`` into two classes
+    (largest variance between the classes)."""
+    counts, edges = np.histogram(values, bins=bins)
+    centres = (edges[:-1] + edges[1:]) / 2
+    weight_low = np.cumsum(counts)[:-1]
+    weight_high = values.size - weight_low
+    mass = np.cumsum(counts * centres)
+    mean_low = mass[:-1] / np.maximum(weight_low, 1)
+    mean_high = (mass[-1] - mass[:-1]) / np.maximum(weight_high, 1)
+    between = weight_low * weight_high * (mean_low - mean_high) ** 2
+    return edges[1:-1][np.argmax(between)]
+
+
+def _ink_mask(ink):
+    """The pixels of the digit: ink above Otsu's threshold, in the largest
+    connected regions; None if the image holds no ink."""
+    if ink.max() < _MIN_CONTRAST:
+        return None
+    centre = np.median(ink)
+    noise = 1.4826 * np.median(np.abs(ink - centre))
+    threshold = max(_otsu_threshold(ink.ravel()), centre + 5 * noise)
+    threshold = max(threshold, _MIN_CONTRAST / 2)
+    labels, count = ndimage.label(ink > threshold, structure=np.ones((3, 3)))
+    if count == 0:
+        return None
+    areas = np.bincount(labels.ravel())[1:]
+    kept = np.flatnonzero(areas >= _MIN_REGION * areas.max()) + 1
+    mask = np.isin(labels, kept)
+    if np.percentile(ink[mask], 90) < _MIN_CONTRAST:
+        return None
+    return mask
+
+
+def _match_stroke_width(ink, mask, scale):
+    """``ink`` with its strokes thickened or thinned towards MNIST's width,
+    if once scaled by ``scale`` they would be far thinner or thicker."""
+    edge = mask & ~ndimage.binary_erosion(mask)
+    # A stroke of length L and width w covers w L pixels, with 2 L on its edge.
+    width = 2 * mask.sum() / max(edge.sum(), 1) * scale
+    if width < _THIN:
+        return ndimage.grey_dilation(ink, footprint=_disk(_radius(_THIN, width, scale)))
+    if width > _THICK:
+        return ndimage.grey_erosion(ink, footprint=_disk(_radius(width, _THICK, scale)))
+    return ink
+
+
+def _radius(wide, narrow, scale):
+    """The radius, in pixels before scaling, that turns strokes ``narrow``
+    pixels wide into ``wide`` ones once scaled by ``scale``."""
+    return max(1, round((wide - narrow) / 2 / scale))
+
+
+def _disk(radius):
+    rows, cols = np.mgrid[-radius : radius + 1, -radius : radius + 1]
+    return rows**2 + cols**2 <= radius**2

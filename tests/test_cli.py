@@ -570,7 +570,7 @@ def test_predict_reads_real_and_drawn_digits(trained, sample, tmp_path):
         draw(digit).save(drawn[digit])
     code, out, err = run("predict", path, *images, *drawn.values())
     assert code == 0, err
-    found = dict(re.findall(r"^(.+): (\d) \(probability [01]\.\d{3}\)$", out, re.M))
+    found = dict(re.findall(r"^(.+): (\d) \(probability [01]\.\d{3}\);", out, re.M))
     predicted = np.array([int(found[str(image)]) for image in images])
     assert np.mean(predicted == expected) >= 0.75
     assert np.mean(predicted == labels) >= 0.75
