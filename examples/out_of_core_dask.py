@@ -1,4 +1,8 @@
-"""Out-of-core training with Dask: more training data than the process may hold.
+"""
+Out-of-core training with Dask, under a memory cap
+==================================================
+
+More training data than the process may hold, trained one block at a time.
 
 Usage::
 

@@ -1,4 +1,9 @@
-"""The figures of :mod:`sklearn_scratchnet.plotting` for a model trained on MNIST.
+"""
+The figures of a trained model
+==============================
+
+The figures of :mod:`sklearn_scratchnet.plotting` for a model trained on MNIST:
+loss curves, hidden units, confusion matrix, misclassified digits.
 
 Usage::
 
@@ -13,7 +18,6 @@ it uses the shipped MNIST sample.
 import os
 import warnings
 
-import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -52,5 +56,4 @@ figures = {
 }
 for name, fig in figures.items():
     fig.savefig(name, dpi=100)
-    plt.close(fig)
     print(f"wrote {name}")
