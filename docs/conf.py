@@ -59,7 +59,11 @@ plot_formats = [("png", 100)]
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-scratchnet {version}"
-html_theme_options = {"navigation_with_keys": False}
+html_theme_options = {
+    "navigation_with_keys": False,
+    # The math page's table of equations and code needs the width.
+    "secondary_sidebar_items": {"math": []},
+}
 html_static_path = []
 # The gallery's index was examples.html: the old address leads there.
 html_extra_path = ["_extra"]
