@@ -1,15 +1,24 @@
 """Sphinx configuration.
 
-Sphinx with numpydoc, as scikit-learn: the docstrings are numpydoc, the API pages
-are generated from them, ``literalinclude`` shows the code that runs next to the
-note's equations, the ``doctest`` builder runs the examples on the pages, and
-``-W`` turns every warning into an error. No extension needs the network.
+Sphinx with numpydoc and sphinx-gallery, as scikit-learn: the docstrings are
+numpydoc, the API pages are generated from them, ``literalinclude`` shows the code
+that runs next to the note's equations, the ``doctest`` builder runs the examples
+on the pages, the scripts in ``examples/`` run as the gallery is built (on the
+MNIST sample shipped in the package) with their output and figures, and ``-W``
+turns every warning into an error. Nothing needs the network, neither to build
+nor to read the site: MathJax is served from the site itself
+(``sphinx-mathjax-offline``), not from a CDN.
 """
 
 import contextlib
 import io
 import os
+import re
+import sys
 from pathlib import Path
+
+# The examples run on the shipped MNIST sample, in seconds, offline.
+os.environ.setdefault("SCRATCHNET_QUICK", "1")
 
 import sklearn_scratchnet
 from sklearn_scratchnet.cli import main
@@ -23,10 +32,12 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",
     "numpydoc",
     "matplotlib.sphinxext.plot_directive",
+    "sphinx_gallery.gen_gallery",
 ]
-exclude_patterns = ["_build", "_generated"]
+exclude_patterns = ["_build", "_generated", "_extra"]
 nitpicky = False
 templates_path = []
 
@@ -48,8 +59,56 @@ plot_formats = [("png", 100)]
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-scratchnet {version}"
-html_theme_options = {"navigation_with_keys": False}
+html_theme_options = {
+    "navigation_with_keys": False,
+    # The math page's table of equations and code needs the width.
+    "secondary_sidebar_items": {"math": []},
+}
 html_static_path = []
+# The gallery's index was examples.html: the old address leads there.
+html_extra_path = ["_extra"]
+
+# MathJax's SVG output draws the glyphs as paths: no web fonts to load, which a
+# browser may refuse for a page opened from disk (file://). sphinx-mathjax-offline
+# sets its own (CHTML) path as it loads: setup() sets this one back.
+mathjax_path = "mathjax/tex-svg.js"
+
+_EXAMPLES = Path(__file__).parent.parent / "examples"
+sys.path.insert(0, str(Path(__file__).parent))  # for gallery_order
+
+sphinx_gallery_conf = {
+    "examples_dirs": str(_EXAMPLES),
+    "gallery_dirs": "auto_examples",
+    # Run every example but the out-of-core one, which writes half a gigabyte
+    # and needs the dask extra (CI runs it as a script).
+    "filename_pattern": re.escape(os.sep) + r"(?!out_of_core_dask)\w+\.py$",
+    "within_subsection_order": "gallery_order.ExampleOrder",
+    "capture_repr": (),
+    "download_all_examples": False,
+    "show_memory": False,
+    "remove_config_comments": True,
+    # Its page of run times loads scripts from a CDN.
+    "write_computation_times": False,
+}
+
+
+# The examples write their figures to the folder they run in, which the gallery
+# makes the examples' own folder: the build removes those it wrote.
+_FIGURES_BEFORE = set(_EXAMPLES.glob("*.png"))
+
+
+def _remove_example_figures(app, exception):
+    for path in set(_EXAMPLES.glob("*.png")) - _FIGURES_BEFORE:
+        path.unlink(missing_ok=True)
+
+
+def _use_svg_mathjax(app, config):
+    config.mathjax_path = mathjax_path
+
+
+def setup(app):
+    app.connect("config-inited", _use_svg_mathjax)
+    app.connect("build-finished", _remove_example_figures)
 
 
 def _write_cli_help():

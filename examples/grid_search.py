@@ -1,4 +1,9 @@
-"""Grid search over the learning rate ``alpha`` and ``hidden_size``, as a heat map.
+"""
+Grid search over ``alpha`` x ``hidden_size``, as a heat map
+===========================================================
+
+Which learning rate ``alpha`` and how many hidden units: cross-validated
+accuracy of every pair.
 
 Usage::
 

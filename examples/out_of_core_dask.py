@@ -1,8 +1,12 @@
-"""Out-of-core training with Dask: more training data than the process may hold.
+"""
+Out-of-core training with Dask, under a memory cap
+==================================================
+
+More training data than the process may hold, trained one block at a time.
 
 Usage::
 
-    pip install "sklearn-scratchnet[dask]"
+    python -m pip install ".[dask]"  # from the repository's root
     python examples/out_of_core_dask.py
 
 Writes 20 copies of MNIST's 60,000 training digits, each digit moved at random

@@ -1,4 +1,8 @@
-"""A Pipeline that scales raw pixels, scored by ``cross_val_score``.
+"""
+A Pipeline on raw pixels, scored by ``cross_val_score``
+=======================================================
+
+A Pipeline that scales the raw pixels, scored on 5 folds.
 
 Usage::
 

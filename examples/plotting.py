@@ -1,4 +1,9 @@
-"""The figures of :mod:`sklearn_scratchnet.plotting` for a model trained on MNIST.
+"""
+The figures of a trained model
+==============================
+
+The figures of :mod:`sklearn_scratchnet.plotting` for a model trained on MNIST:
+loss curves, hidden units, confusion matrix, misclassified digits.
 
 Usage::
 
@@ -14,7 +19,6 @@ four PNG files with scikit-learn style Display objects: ``loss_curves.png``,
 import os
 import warnings
 
-import matplotlib.pyplot as plt
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.pipeline import make_pipeline
@@ -53,6 +57,5 @@ displays = {
     ),
 }
 for name, display in displays.items():
-    display.figure_.savefig(name, dpi=100)
-    plt.close(display.figure_)
+    display.figure_.savefig(name, dpi=100)  # left open: the gallery shows them
     print(f"wrote {name}")

@@ -1,4 +1,8 @@
-"""Save a trained model as a skops file, load it back and use it.
+"""
+Save and load a model: skops and joblib
+=======================================
+
+Save a trained model as a skops file, load it back and use it.
 
 Usage::
 

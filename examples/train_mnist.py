@@ -1,4 +1,9 @@
-"""Train the note's network on MNIST and evaluate it on the test digits.
+"""
+Train the note's network on MNIST
+=================================
+
+Trains the network and evaluates it on the test digits: a per-class report, the
+train and test accuracy.
 
 Usage::
 
@@ -26,10 +31,12 @@ from sklearn_scratchnet import ScratchMLPClassifier
 from sklearn_scratchnet.datasets import fetch_mnist, load_mnist_sample
 
 QUICK = os.environ.get("SCRATCHNET_QUICK") == "1"
+# Not read from __doc__, which the gallery's build leaves empty.
+DESCRIPTION = "Train the note's network on MNIST and evaluate it on the test digits."
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--hidden-size", type=int, default=10)
     parser.add_argument("--alpha", type=float, default=0.1, help="learning rate")
     parser.add_argument("--solver", choices=["sgd", "adam"], default="sgd")
