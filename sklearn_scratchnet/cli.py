@@ -3,13 +3,13 @@
 ::
 
     scratchnet train [--data mnist|sample|DIR] [--hidden-size H] [--alpha A]
-                     [--solver sgd|adam] [--momentum MU]
-                     [--activation relu|tanh|logistic] [--batch-size B]
+                     [--solver sgd|adam|lbfgs] [--momentum MU]
+                     [--activation relu|tanh|logistic|identity] [--batch-size B]
                      [--max-iter N] [--l2 L2] [--class-weight balanced]
                      [--early-stopping] [--validation-fraction F]
                      [--random-state S] [--out MODEL]
     scratchnet evaluate MODEL [--data mnist|sample|DIR] [--trust-pickle]
-    scratchnet predict MODEL IMAGE [IMAGE ...] [--trust-pickle]
+    scratchnet predict MODEL IMAGE [IMAGE ...] [--save-input DIR] [--trust-pickle]
     scratchnet info MODEL [--trust-pickle]
     scratchnet export MODEL OUT.onnx [--trust-pickle]
 
@@ -245,17 +245,18 @@ def add_train_parser(commands):
     )
     train.add_argument(
         "--solver",
-        choices=["sgd", "adam"],
+        choices=["sgd", "adam", "lbfgs"],
         default="sgd",
-        help="update rule: sgd, the note's W -= alpha dW (with --momentum), or "
-        "adam (default: %(default)s)",
+        help="update rule: sgd, the note's W -= alpha dW (with --momentum), "
+        "adam, or lbfgs (SciPy's L-BFGS-B on all the digits at once; --max-iter "
+        "counts its iterations) (default: %(default)s)",
     )
     train.add_argument(
         "--momentum",
         type=float,
         default=0.0,
         metavar="MU",
-        help="momentum of sgd, in [0, 1) (default: %(default)s: the note's update)",
+        help="momentum of sgd, in [0, 1] (default: %(default)s: the note's update)",
     )
     train.add_argument(
         "--activation",

@@ -352,7 +352,7 @@ def test_a_missing_data_folder_is_exit_code_3(tmp_path):
         (["--hidden-size", "-3"], "--hidden-size must be an integer >= 1; got -3."),
         (["--batch-size", "0"], "--batch-size must be an integer >= 1; got 0."),
         (["--l2", "-1"], "--l2 must be >= 0; got -1.0."),
-        (["--momentum", "1"], "--momentum must be >= 0 and < 1; got 1.0."),
+        (["--momentum", "1.5"], "--momentum must be >= 0 and <= 1; got 1.5."),
         (["--max-iter", "0"], "--max-iter must be an integer >= 1; got 0."),
         (["--random-state", "-1"], "--random-state must be an integer >= 0"),
         (["--validation-fraction", "1.5"], "--validation-fraction must be in"),
@@ -386,7 +386,8 @@ def test_every_classifier_option_is_exposed_with_its_default(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     for text in ["(default: 0.1)", "(default: 500)", "(default: sgd)",
                  "(default: relu", "--momentum MU", "--class-weight {balanced}",
-                 "--activation {logistic,relu,tanh}", "update rule"]:  # fmt: skip
+                 "--activation {identity,logistic,relu,tanh}",
+                 "update rule"]:  # fmt: skip
         assert text in help_text
 
 
