@@ -5,9 +5,11 @@ The loop knows no estimator. It is handed the training data, a step object (see
 passes, a stopping rule and, optionally, a validation set, and it returns a
 :class:`TrainingOutcome`. It is layered as::
 
-    train            passes, validation scores, stopping, Ctrl-C, callback hooks
-      run_pass       one pass: shuffling, mini-batches, divergence
-        steps.step   forward, loss, backward and update of one batch
+    train             passes, Ctrl-C, divergence, the outcome
+      run_pass        one pass: shuffling, mini-batches
+        steps.step    forward, loss, backward and update of one batch
+      record_pass     validation score, progress, best weights, history
+      reason_to_stop  callbacks, Ctrl-C, the stopping rule
 
 A pass is one sweep over the training data (an "epoch"). The loop updates the
 parameters and the history in place; the estimator keeps a copy of its model to
@@ -267,44 +269,21 @@ def train(
                 raise_if_diverged(loss, steps.params, pass_number, history.best_loss)
                 samples_seen += n_samples
                 n_passes += 1
-
-                score = validation_loss = None
-                if validation is not None:
-                    score, validation_loss = validation.score_and_loss(
-                        steps.params, activation
-                    )
+                score = record_pass(
+                    steps, loss, history, stopping, validation, activation,
+                    best_weights, samples_before + samples_seen,
+                )  # fmt: skip
                 if verbose:
                     message = f"Epoch {pass_number}, loss = {loss:.6f}"
-                    if validation is not None:
+                    if score is not None:
                         message += f", validation score = {score:.4f}"
                     print(f"{message}, {time.perf_counter() - start_time:.2f}s")
-                stopping.count(history, loss, score)
-                if best_weights is not None:
-                    best_weights.offer(score, steps.params)
-                history.record(loss, score, validation_loss)
-                steps.optimizer.pass_ended(samples_before + samples_seen)
-
-                if hooks.pass_ended(steps.params):
-                    stopped_by = "callback"
+                reason = reason_to_stop(steps, stopping, hooks, interrupt, verbose)
+                if reason is not None:
+                    stopped_by = reason
+                    if reason == "interrupt":
+                        interrupted_at = f"after pass {pass_number}"
                     break
-                if interrupt.requested:
-                    stopped_by = "interrupt"
-                    interrupted_at = f"after pass {pass_number}"
-                    break
-                if stopping.says_stop:
-                    message = (
-                        f"No improvement of at least tol={stopping.tol} for "
-                        f"{stopping.n_iter_no_change} consecutive passes"
-                    )
-                    if steps.optimizer.stalled():
-                        stopped_by = "no improvement"
-                        if verbose:
-                            print(f"{message}: stopping.")
-                        break
-                    stopping.restart()
-                    if verbose:
-                        rate = steps.optimizer.learning_rate
-                        print(f"{message}: learning rate lowered to {rate:g}.")
         except KeyboardInterrupt:
             # Raised, not requested: by a callback, or a second Ctrl-C. Between
             # steps the weights are whole and training stops as for the first
@@ -323,6 +302,59 @@ def train(
         interrupted_at=interrupted_at,
         kept_best=kept_best,
     )
+
+
+def record_pass(
+    steps, loss, history, stopping, validation, activation, best_weights,
+    samples_seen,
+):  # fmt: skip
+    """After a complete pass: score it, count its progress, keep and record it.
+
+    Returns
+    -------
+    validation_score : float or None
+        The pass's validation accuracy, None without a validation set.
+    """
+    score = validation_loss = None
+    if validation is not None:
+        score, validation_loss = validation.score_and_loss(steps.params, activation)
+    stopping.count(history, loss, score)
+    if best_weights is not None:
+        best_weights.offer(score, steps.params)
+    history.record(loss, score, validation_loss)
+    steps.optimizer.pass_ended(samples_seen)
+    return score
+
+
+def reason_to_stop(steps, stopping, hooks, interrupt, verbose):
+    """Why the training stops after this pass: a callback, Ctrl-C, no progress.
+
+    Without progress for too long, the "adaptive" schedule lowers the learning
+    rate and training goes on; other update rules stop.
+
+    Returns
+    -------
+    reason : {"callback", "interrupt", "no improvement"} or None
+        None to go on.
+    """
+    if hooks.pass_ended(steps.params):
+        return "callback"
+    if interrupt.requested:
+        return "interrupt"
+    if not stopping.says_stop:
+        return None
+    message = (
+        f"No improvement of at least tol={stopping.tol} for "
+        f"{stopping.n_iter_no_change} consecutive passes"
+    )
+    if steps.optimizer.stalled():
+        if verbose:
+            print(f"{message}: stopping.")
+        return "no improvement"
+    stopping.restart()
+    if verbose:
+        print(f"{message}: learning rate lowered to {steps.optimizer.learning_rate:g}.")
+    return None
 
 
 def run_pass(
