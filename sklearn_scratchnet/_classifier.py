@@ -118,7 +118,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     A neural network written by hand in NumPy (see :mod:`sklearn_scratchnet._network`
     for the equations) that behaves like any scikit-learn classifier. The defaults
     reproduce the note's algorithm: 10 hidden ReLU units, full-batch gradient
-    descent with learning rate ``alpha=0.1`` for 500 passes.
+    descent with learning rate ``alpha=0.1`` for 500 passes; only the initial
+    weights differ, Glorot-uniform rather than the note's U(-0.5, 0.5).
 
     Parameters
     ----------

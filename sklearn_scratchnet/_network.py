@@ -142,8 +142,9 @@ def one_hot(y, n_classes, dtype):
 def init_params(n_features, hidden_size, n_classes, activation, random_state, dtype):
     """Draw the initial ``W1, b1, W2, b2``.
 
-    The note leaves the initialisation open. We use Glorot-uniform, as
-    scikit-learn's MLPClassifier does: weights and biases ~ U(-r, r) with
+    Here we depart from the note, which draws every weight and bias from
+    U(-0.5, 0.5). We use Glorot-uniform, as scikit-learn's MLPClassifier
+    does: weights and biases ~ U(-r, r) with
     ``r = sqrt(6 / (fan_in + fan_out))`` (``sqrt(2 / ...)`` for the logistic
     activation), which keeps the scale of the signal roughly constant through both
     layers whatever the input size. The draws are made in MLPClassifier's order
