@@ -27,7 +27,8 @@ such as ``make_pipeline(MinMaxScaler(), ScratchMLPClassifier())`` saved with
 :func:`~sklearn_scratchnet.persistence.dump`; ``evaluate`` gives it the raw
 pixels 0-255, which its first steps scale. The commands need the ``cli`` extra
 (scikit-learn >= 1.9 for the progress bar, rich, matplotlib, Pillow and skops):
-``pip install "sklearn-scratchnet[cli]"``; ``export`` needs the ``onnx`` extra.
+``python -m pip install ".[cli]"`` in a clone of sklearn-scratchnet; ``export``
+needs the ``onnx`` extra.
 
 Exit codes: 0 success; 1 another failure (such as a missing dependency); 2 bad
 usage or parameter value; 3 a file, folder or data set not found; 4 a file that
@@ -768,12 +769,15 @@ def predict_command(args):
             code = _report("predict", exc)
             exit_code = exit_code or code
             continue
-        proba = clf.predict_proba(digit[np.newaxis])[0]
+        # The digit's pixels are in [0, 1]; a Pipeline scales 0-255 pixels itself.
+        X = digit[np.newaxis] if clf is classifier_of(clf) else digit[np.newaxis] * 255
+        proba = clf.predict_proba(X)[0]
+        classes = classifier_of(clf).classes_
         best, *others = np.argsort(-proba, kind="stable")[:3]
-        line = f"{path}: {clf.classes_[best]} (probability {proba[best]:.3f})"
+        line = f"{path}: {classes[best]} (probability {proba[best]:.3f})"
         if others:
             line += "; then " + ", ".join(
-                f"{clf.classes_[i]} ({proba[i]:.3f})" for i in others
+                f"{classes[i]} ({proba[i]:.3f})" for i in others
             )
         print(line)
         if args.save_input is not None:
@@ -864,7 +868,7 @@ def add_export_parser(commands):
         "export",
         help="write a model as an ONNX graph, for ONNX runtimes",
         description="Convert a saved model to ONNX with skl2onnx (the onnx extra: "
-        'pip install "sklearn-scratchnet[onnx]"). The graph takes X, pixels / 255 '
+        'python -m pip install ".[onnx]" in a clone). The graph takes X, pixels / 255 '
         "in the model's dtype, of shape (N, inputs), and gives label (N,) and "
         "probabilities (N, classes), as predict and predict_proba.",
     )
@@ -1129,7 +1133,8 @@ def _require_extras(*modules):
     if missing:
         raise CommandError(
             f"this command needs {' and '.join(missing)}. Install the command's "
-            'extras: pip install "sklearn-scratchnet[cli]"',
+            'extras: python -m pip install ".[cli]" (in a clone of '
+            "sklearn-scratchnet)",
             EXIT_FAILURE,
         )
 

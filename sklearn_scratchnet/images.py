@@ -71,7 +71,8 @@ def load_digit_image(path):
     except ImportError as exc:
         raise ImportError(
             "Reading images needs Pillow: pip install Pillow (it comes with "
-            "pip install 'sklearn-scratchnet[cli]')."
+            "the cli extra: python -m pip install '.[cli]' in a clone of "
+            "sklearn-scratchnet)."
         ) from exc
 
     if not os.path.isfile(path):

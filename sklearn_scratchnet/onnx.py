@@ -19,8 +19,9 @@ float32 graph, any other a float64 graph. A 2-class model keeps its 2-unit
 softmax.
 
 Needs the ``onnx`` extra (skl2onnx, onnx and onnxruntime):
-``pip install "sklearn-scratchnet[onnx]"``. Importing ``sklearn_scratchnet``
-does not import skl2onnx; importing this module works without it, and
+``python -m pip install ".[onnx]"`` in a clone of sklearn-scratchnet.
+Importing ``sklearn_scratchnet`` does not import skl2onnx; importing this module
+works without it, and
 :func:`to_onnx` then raises an ImportError that says what to install.
 
 The converter takes skl2onnx's usual classifier options: ``zipmap`` (True,
@@ -52,7 +53,7 @@ OPTIONS = {
     "output_class_labels": [False, True],
 }
 
-_INSTALL = 'pip install "sklearn-scratchnet[onnx]"'
+_INSTALL = 'python -m pip install ".[onnx]" (in a clone of sklearn-scratchnet)'
 
 
 def _require_skl2onnx():

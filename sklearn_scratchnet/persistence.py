@@ -206,7 +206,7 @@ def _import_skops():
     except ImportError as exc:
         raise ImportError(
             "Saving and loading .skops files needs skops: "
-            'pip install "sklearn-scratchnet[skops]"'
+            'python -m pip install ".[skops]" (in a clone of sklearn-scratchnet)'
         ) from exc
     return skops.io
 

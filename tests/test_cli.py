@@ -428,7 +428,7 @@ def test_a_missing_extra_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "rich", None)
     code, _, err = run("train", *SMALL, "--out", tmp_path / "m.skops")
     assert code == 1 and "needs rich" in err
-    assert 'pip install "sklearn-scratchnet[cli]"' in err
+    assert 'python -m pip install ".[cli]"' in err
 
 
 def test_evaluate_prints_accuracy_confusion_matrix_and_report(trained, sample):

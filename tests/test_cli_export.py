@@ -92,7 +92,7 @@ def test_export_errors_leave_the_output_alone(model_file, tmp_path, monkeypatch)
     monkeypatch.setitem(sys.modules, "skl2onnx", None)  # as if not installed
     code, _, err = run("export", model_file, out_path)
     assert code == 1
-    assert 'pip install "sklearn-scratchnet[onnx]"' in err
+    assert 'python -m pip install ".[onnx]"' in err
 
     assert out_path.read_bytes() == b"an older export"
     assert sorted(os.listdir(tmp_path)) == ["model.onnx", "notes.joblib"]

@@ -124,3 +124,32 @@ def test_a_model_of_two_classes_shows_both(tmp_path):
     assert code == 0, err
     pattern = r": 1 \(probability [01]\.\d{3}\); then 0 \([01]\.\d{3}\)\n"
     assert re.fullmatch(re.escape(str(image)) + pattern, out)
+
+
+def test_predict_gives_a_saved_pipeline_the_raw_pixels_it_was_trained_on(
+    photos, tmp_path
+):
+    """A Pipeline scales the pixels itself: it gets them 0-255, as in evaluate."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    sample = load_mnist_sample()
+    pipeline = make_pipeline(
+        MinMaxScaler(),
+        ScratchMLPClassifier(
+            hidden_size=32, solver="adam", alpha=0.01, batch_size=64, max_iter=5,
+            random_state=0,
+        ),
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipeline.fit(sample.X_train, sample.y_train)
+    path = tmp_path / "pipeline.skops"
+    persistence.dump(pipeline, path)
+    image = photos[0][0]
+    code, out, _ = run("predict", path, image)
+    assert code == 0
+    expected = pipeline.predict_proba(load_digit_image(image)[np.newaxis] * 255)[0]
+    printed = LINE.search(out)
+    assert int(printed["digit"]) == int(np.argmax(expected))
+    assert float(printed["p"]) == pytest.approx(expected.max(), abs=5e-4)

@@ -256,7 +256,7 @@ def test_missing_extra_says_what_to_install(digits, monkeypatch):
     X, y = digits
     clf = fit(small_classifier(max_iter=1), X, y)
     monkeypatch.setitem(sys.modules, "skl2onnx", None)  # as if not installed
-    with pytest.raises(ImportError, match=r'pip install "sklearn-scratchnet\[onnx\]"'):
+    with pytest.raises(ImportError, match=r'pip install "\.\[onnx\]"'):
         to_onnx(clf)
 
 
