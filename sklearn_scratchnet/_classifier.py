@@ -12,13 +12,15 @@ after training. ``fit`` reads straight down::
 """
 
 import copy
+import math
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 import sklearn
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn import get_config
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite, check_random_state
@@ -43,6 +45,16 @@ from sklearn_scratchnet._callbacks import (
     weights_as_attributes,
 )
 from sklearn_scratchnet._holdout import stratified_hold_out
+from sklearn_scratchnet._namespace import (
+    copy as copy_array,
+)
+from sklearn_scratchnet._namespace import (
+    from_numpy,
+    is_numpy,
+    namespace,
+    numpy_dtype,
+    to_numpy,
+)
 from sklearn_scratchnet._optimizers import Adam, GradientDescent
 from sklearn_scratchnet._version import __version__
 from sklearn_scratchnet.exceptions import (
@@ -489,7 +501,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # set_params may have changed them since.
         self._validate_params()
         with self._kept_on_failure():
-            if _check_partial_fit_first_call(self, classes):
+            if _check_partial_fit_first_call(self, _as_numpy(classes)):
                 self._check_two_classes()
             return self._fit(X, y, sample_weight, None, None, partial=True)
 
@@ -514,7 +526,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             ``predict_log_proba``'s, finite; a label's probability (multilabel
             targets) is also below 1.
         """
-        Z2 = self._logits(X)
+        Z2 = self._logits(X, "predict_proba")
+        if not is_numpy(Z2):
+            return self._proba_in_namespace(Z2)
         if self.out_activation_ == "softmax":
             proba = _network.softmax(Z2).T
         elif self._is_binary():  # [1 - p, p] = [sigma(-z), sigma(z)]
@@ -540,7 +554,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             Columns follow ``classes_``; ``log(predict_proba(X))``, at least
             the logarithm of the dtype's smallest positive normal number.
         """
-        Z2 = self._logits(X)
+        Z2 = self._logits(X, "predict_log_proba")
+        if not is_numpy(Z2):
+            return self._log_proba_in_namespace(Z2)
         if self.out_activation_ == "softmax":
             log_proba = _network.log_softmax(Z2).T
         elif self._is_binary():  # log sigma(-z) = -log(1 + exp(z)), log sigma(z)
@@ -563,7 +579,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             Labels from ``classes_``; for multilabel targets, the 0/1 indicator
             matrix (a label is predicted where its probability exceeds 0.5).
         """
-        Z2 = self._logits(X)
+        Z2 = self._logits(X, "predict")
+        if not is_numpy(Z2):
+            return self._predict_in_namespace(Z2)
         if self.out_activation_ == "softmax":
             return self.classes_[np.argmax(Z2, axis=0)]
         predicted = (_network.logistic(Z2) > 0.5).astype(int)
@@ -585,7 +603,11 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     @property
     def coefs_(self):
-        """Read-only ``[W1_.T, W2_.T]``: MLPClassifier's orientation."""
+        """Read-only ``[W1_.T, W2_.T]``: MLPClassifier's orientation.
+
+        In the namespace and on the device of the weights; views of arrays
+        other than NumPy's are not read-only.
+        """
         check_is_fitted(self)
         return [_read_only(self.W1_.T), _read_only(self.W2_.T)]
 
@@ -598,15 +620,29 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         # Class weights weight classes; multilabel targets have none to weight.
         tags.classifier_tags.multi_label = self.class_weight is None
         return tags
 
     def __getstate__(self):
         # Stamp the library versions into every saved model (joblib, pickle,
-        # skops), so that loading it elsewhere can tell when they differ.
-        state = super().__getstate__()
+        # skops), so that loading it elsewhere can tell when they differ. Arrays
+        # are saved as NumPy arrays, whatever namespace and device the model
+        # was fitted on (a GPU's weights load on a machine without one).
+        state = _converted_arrays(super().__getstate__(), to_numpy)
         return dict(state, **{_VERSION_STAMP: _library_versions()})
+
+    def __sklearn_array_api_convert__(self, converter):
+        """A copy of the model with its arrays converted (scikit-learn's hook).
+
+        scikit-learn's ``move_estimator_to(estimator, xp, device)`` calls it: the
+        weights and the training state move; ``classes_`` stays a NumPy array.
+        """
+        new = clone(self)
+        state = {k: v for k, v in vars(self).items() if _is_model_state(k)}
+        new.__dict__.update(copy.deepcopy(_converted_arrays(state, converter)))
+        return new
 
     def __setstate__(self, state):
         state = dict(state)
@@ -631,31 +667,100 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     # ------------------------------------------------------------------ internals
 
-    def _logits(self, X):
-        """The network's Z2 (n_classes, n_samples) for validated input X."""
+    def _logits(self, X, method="predict"):
+        """The network's Z2 (n_classes, n_samples) for validated input X.
+
+        Under array API dispatch, X must be in the namespace and on the device
+        of the weights (scikit-learn's convention), and so is Z2. Without it, X
+        is a NumPy array and weights of another namespace are read as NumPy
+        arrays.
+        """
         check_is_fitted(self)
+        if _array_namespace(X) is not None or get_config()["array_api_dispatch"]:
+            _check_same_namespace(X, self, method)
+        if _array_namespace(X) is not None:
+            X = validate_data(
+                self, X, dtype=self.W1_.dtype, reset=False, ensure_all_finite=False
+            )
+            assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
+            return _bounded(_network.logits(X, self._params(), self.activation))
+        params = tuple(to_numpy(p) for p in self._params())
         X = validate_data(
             self,
             X,
             accept_sparse="csr",
-            dtype=self.W1_.dtype,
+            dtype=params[0].dtype,
             reset=False,
             ensure_all_finite=False,
         )
         # Finiteness is checked block by block, right before each block's matrix
         # product, so that X is read from memory once rather than twice.
-        Z2 = np.empty((self.W2_.shape[0], X.shape[0]), dtype=self.W1_.dtype)
+        Z2 = np.empty((params[2].shape[0], X.shape[0]), dtype=params[0].dtype)
         for start in range(0, X.shape[0], _network.BLOCK_ROWS):
             block = slice(start, start + _network.BLOCK_ROWS)
             X_block = X[block]
             assert_all_finite(
                 X_block, input_name="X", estimator_name=type(self).__name__
             )
-            Z2[:, block] = _network.logits(X_block, self._params(), self.activation)
+            Z2[:, block] = _network.logits(X_block, params, self.activation)
         return _bounded(Z2)
+
+    def _proba_in_namespace(self, Z2):
+        """predict_proba's computation in Z2's namespace (not NumPy)."""
+        xp = namespace(Z2)
+        finfo = xp.finfo(Z2.dtype)
+        if self.out_activation_ == "softmax":
+            proba = _network.softmax(Z2).T
+        elif self._is_binary():
+            proba = _network.logistic(xp.stack([-Z2[0, :], Z2[0, :]])).T
+        else:
+            proba = xp.clip(_network.logistic(Z2).T, max=1 - finfo.eps / 2)
+        return xp.clip(proba, min=finfo.smallest_normal)
+
+    def _log_proba_in_namespace(self, Z2):
+        """predict_log_proba's computation in Z2's namespace (not NumPy)."""
+        xp = namespace(Z2)
+        if self.out_activation_ == "softmax":
+            log_proba = _network.log_softmax(Z2).T
+        else:
+            if self._is_binary():
+                Z2 = xp.stack([-Z2[0, :], Z2[0, :]])
+            log_proba = -xp.logaddexp(xp.zeros_like(Z2), -Z2).T
+        return xp.clip(log_proba, min=math.log(xp.finfo(Z2.dtype).smallest_normal))
+
+    def _predict_in_namespace(self, Z2):
+        """predict's computation in Z2's namespace (not NumPy).
+
+        Numeric labels are returned in that namespace, on Z2's device; labels
+        that no such array can hold (strings, objects) as a NumPy array.
+        """
+        xp = namespace(Z2)
+        if self.out_activation_ == "softmax":
+            index = xp.argmax(Z2, axis=0)
+        elif self._is_binary():
+            index = xp.astype(_network.logistic(Z2[0, :]) > 0.5, xp.int64)
+        else:
+            return xp.astype(_network.logistic(Z2) > 0.5, xp.int64).T
+        if self.classes_.dtype.kind not in "biuf":
+            return self.classes_[to_numpy(index)]
+        return xp.take(from_numpy(self.classes_, like=Z2), index)
 
     def _params(self):
         return self.W1_, self.b1_, self.W2_, self.b2_
+
+    def _move_model_to(self, where):
+        """Move the weights and training state to ``where``: (xp, device), or NumPy.
+
+        Continued training (``warm_start``, ``partial_fit``) computes where its
+        data is, as a new fit does.
+        """
+        state = {k: v for k, v in vars(self).items() if _is_model_state(k)}
+        if where is None:
+            self.__dict__.update(_converted_arrays(state, to_numpy))
+        else:
+            xp, device_ = where
+            if _array_namespace(self.W1_) != (xp, device_):
+                self.__dict__.update(_converted_arrays(state, _mover(xp, device_)))
 
     def _is_binary(self):
         """Two classes on one logistic output unit (the second class's)."""
@@ -704,9 +809,16 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         optimizer state, the shuffling stream and the class totals of the calls
         before it.
         """
+        # Under array API dispatch, X of a namespace other than NumPy's (PyTorch,
+        # CuPy, array-api-strict) is trained on in its namespace, on its device:
+        # the weights live there. Labels and weights are prepared in NumPy and
+        # moved there for training.
+        where = _array_namespace(X)
         from_current_weights = hasattr(self, "W1_") and (partial or self.warm_start)
         if from_current_weights:
             self._check_same_network(partial)
+            if where is not None or not is_numpy(self.W1_):
+                self._move_model_to(where)
         elif not partial:
             self._forget_training()
         X, targets, sample_weight = self._training_data(
@@ -718,7 +830,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             # A zero weight means the sample counts for nothing; dropping it keeps
             # mini-batches and the validation split made of samples that count.
             X, targets, sample_weight = (
-                X[counted],
+                X[counted] if where is None else _take(X, np.flatnonzero(counted)),
                 targets[counted],
                 sample_weight[counted],
             )
@@ -728,11 +840,29 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         else:
             rng = check_random_state(self.random_state)
-        X, targets, sample_weight, validation = self._validation_data(
-            X, targets, sample_weight, X_val, y_val, rng, partial
-        )
+        if where is None:
+            X, targets, sample_weight, validation = self._validation_data(
+                X, targets, sample_weight, X_val, y_val, rng, partial
+            )
+        else:
+            # The split is made on row indices, with the same random draws.
+            rows, targets, sample_weight, validation = self._validation_data(
+                np.arange(X.shape[0]), targets, sample_weight, X_val, y_val, rng,
+                partial, like=X,
+            )  # fmt: skip
+            if validation is not None and validation.X is None:  # a split
+                validation.X = _take(X, validation.rows)
+            X = _take(X, rows) if len(rows) < X.shape[0] else X
         if not from_current_weights:
-            self._start_afresh(X.shape[1], X.dtype, rng, validation is not None)
+            self._start_afresh(X.shape[1], numpy_dtype(X), rng, validation is not None)
+            if where is not None:
+                self._move_model_to(where)
+        if where is not None:
+            targets = from_numpy(targets, like=X)
+            sample_weight = from_numpy(sample_weight, like=X)
+            if validation is not None:
+                validation.y = from_numpy(validation.y, like=X)
+                validation.sample_weight = from_numpy(validation.sample_weight, X)
         history = self._history(validation is not None)
         if self.solver == "lbfgs":
             return self._fit_lbfgs(X, targets, sample_weight, validation, history)
@@ -756,7 +886,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         on_validation = self.early_stopping and validation is not None and not partial
 
         def labels():
-            return targets.astype(int) if targets.ndim == 2 else self.classes_[targets]
+            indices = to_numpy(targets)
+            return indices.astype(int) if indices.ndim == 2 else self.classes_[indices]
 
         fit_task = self._init_callback_context(max_subtasks=max_passes)
         fit_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
@@ -790,6 +921,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
         self.W1_, self.b1_, self.W2_, self.b2_ = outcome.params
         self._optimizer = optimizer
+        if not is_numpy(X) and self._class_totals is not None:
+            self._class_totals = from_numpy(self._class_totals, like=X)
         self.n_iter_ = outcome.n_passes
         self.t_ += outcome.samples_seen
         self._store_history(
@@ -808,6 +941,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         )  # fmt: skip
         self.W1_, self.b1_, self.W2_, self.b2_ = outcome.params
         self._optimizer = None
+        if not is_numpy(X) and self._class_totals is not None:
+            self._class_totals = from_numpy(self._class_totals, like=X)
         self.n_iter_ = outcome.n_iter
         history.loss_curve.extend(outcome.losses)
         if validation is not None:  # the final weights' scores
@@ -867,7 +1002,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         if not from_current_weights:
             return _training.BestWeights()
         score, _ = validation.score_and_loss(self._params(), self.activation)
-        return _training.BestWeights(score, tuple(p.copy() for p in self._params()))
+        return _training.BestWeights(
+            score, tuple(copy_array(p) for p in self._params())
+        )
 
     def _history(self, with_validation):
         """The model's record of its passes, for the training loop to extend."""
@@ -957,16 +1094,26 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
 
     def _training_data(self, X, y, sample_weight, from_current_weights, partial):
-        """Validated X, the network's targets (see ``_encode_labels``), the weights."""
+        """Validated X, the network's targets (see ``_encode_labels``), the weights.
+
+        Under array API dispatch X keeps its namespace and device; the targets
+        and weights are NumPy arrays (labels are prepared in NumPy).
+        """
+        where = _array_namespace(X)
+        if where is None:
+            dtypes = (np.float64, np.float32)
+        else:
+            dtypes = (where[0].float64, where[0].float32)
         X, y = validate_data(
             self,
             X,
-            y,
-            accept_sparse="csr",
-            dtype=self.W1_.dtype if from_current_weights else (np.float64, np.float32),
+            _as_numpy(y),
+            accept_sparse="csr" if where is None else False,
+            dtype=self.W1_.dtype if from_current_weights else dtypes,
             reset=not from_current_weights,
             multi_output=True,
         )
+        y = _as_numpy(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if from_current_weights or partial:
@@ -974,10 +1121,15 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self._check_same_kind_of_targets(y, first=not from_current_weights)
         else:
             self._set_output_for(y)
-        targets = self._encode_labels(y, X.dtype)
+        dtype = numpy_dtype(X)
+        targets = self._encode_labels(y, dtype)
         if from_current_weights and not partial:
             self._check_every_class(targets)
-        sample_weight = self._training_weights(sample_weight, X, targets, partial)
+        # Only X's length and dtype matter to the weights: a NumPy stand-in.
+        shape_of_X = X if where is None else np.empty((X.shape[0], 0), dtype)
+        sample_weight = self._training_weights(
+            _as_numpy(sample_weight), shape_of_X, targets, partial
+        )
         return X, targets, sample_weight
 
     def _set_output_for(self, y):
@@ -1095,7 +1247,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                     "fit's sample_weight instead."
                 )
             targets = None  # no classes to weight
-        earlier = self.__dict__.get("_class_totals") if partial else None
+        earlier = to_numpy(self.__dict__.get("_class_totals")) if partial else None
         if targets is None:
             class_totals = None
         else:
@@ -1111,12 +1263,16 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         return sample_weight
 
-    def _validation_set(self, X_val, y_val, dtype):
+    def _validation_set(self, X_val, y_val, dtype, like=None):
+        """The validation set given to fit; in the namespace of ``like`` if given."""
         if X_val is None or y_val is None:
             raise ValueError(
                 "X_val and y_val must be given together; got only "
                 f"{'X_val' if y_val is None else 'y_val'}."
             )
+        if like is not None:  # everything follows X
+            X_val = _moved_like(X_val, like, "X_val")
+            dtype = like.dtype
         try:
             X_val = validate_data(
                 self, X_val, accept_sparse="csr", dtype=dtype, reset=False,
@@ -1125,7 +1281,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         except ValueError as exc:  # its message speaks of X
             raise ValueError(f"X_val: {exc}") from exc
         assert_all_finite(X_val, input_name="X_val", estimator_name=type(self).__name__)
-        y_val = np.asarray(y_val)
+        y_val = np.asarray(_as_numpy(y_val))
         multilabel = self._is_multilabel()
         shape = (
             f"(n_val, {len(self.classes_)}), an indicator matrix as y"
@@ -1142,7 +1298,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         if multilabel:
             self._kind_of_targets(y_val, name="y_val")
-        y_val = self._encode_labels(y_val, dtype, name="y_val")
+        y_val = self._encode_labels(y_val, numpy_dtype(X_val), name="y_val")
         return _training.ValidationSet(X_val, y_val, output=self.out_activation_)
 
     def _split_validation(self, X, targets, sample_weight, rng):
@@ -1173,22 +1329,131 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         validation = _training.ValidationSet(X_val, y_val, w_val, self.out_activation_)
         return X, targets, sample_weight, validation
 
-    def _validation_data(self, X, targets, sample_weight, X_val, y_val, rng, partial):
-        """The validation set: the one given, a held-out split, or None."""
+    def _validation_data(
+        self, X, targets, sample_weight, X_val, y_val, rng, partial, like=None
+    ):
+        """The validation set: the one given, a held-out split, or None.
+
+        With ``like`` (training data of another namespace than NumPy's), X holds
+        row indices: a held-out split's validation set then has ``X=None`` and
+        its rows in ``rows``, and a given one is moved to ``like``'s namespace.
+        """
         if X_val is not None or y_val is not None:
-            validation = self._validation_set(X_val, y_val, X.dtype)
+            dtype = None if like is not None else X.dtype
+            validation = self._validation_set(X_val, y_val, dtype, like)
             return X, targets, sample_weight, validation
         if self.early_stopping and not partial and self.solver != "lbfgs":
-            return self._split_validation(X, targets, sample_weight, rng)
+            X, targets, sample_weight, validation = self._split_validation(
+                X, targets, sample_weight, rng
+            )
+            if like is not None:
+                validation.rows, validation.X = validation.X, None
+            return X, targets, sample_weight, validation
         return X, targets, sample_weight, None
+
+
+def _array_namespace(X):
+    """``(xp, device)`` of X when it is computed on outside NumPy, else None.
+
+    That is under scikit-learn's ``array_api_dispatch=True``, for arrays of a
+    namespace other than NumPy's (PyTorch, CuPy, array-api-strict...).
+    """
+    if not get_config()["array_api_dispatch"]:
+        return None
+    from sklearn.utils._array_api import _is_numpy_namespace, get_namespace_and_device
+
+    try:
+        xp, is_array_api, device_ = get_namespace_and_device(X)
+    except TypeError as exc:
+        raise TypeError(
+            f"ScratchMLPClassifier cannot compute on {type(X).__qualname__} "
+            "input under array_api_dispatch=True: it accepts NumPy arrays, SciPy "
+            "sparse matrices, DataFrames and arrays of the array API namespaces "
+            "scikit-learn supports (PyTorch, CuPy, array-api-strict). Convert X, "
+            f"or turn array_api_dispatch off. ({exc})"
+        ) from exc
+    if not is_array_api or _is_numpy_namespace(xp):
+        return None
+    return xp, device_
+
+
+def _check_same_namespace(X, estimator, method):
+    """scikit-learn's rule: X must be where the weights are (under dispatch)."""
+    from sklearn.utils._array_api import check_same_namespace
+
+    check_same_namespace(X, estimator, attribute="W1_", method=method)
+
+
+def _mover(xp, device_):
+    """A converter that moves arrays to namespace ``xp`` and ``device_``."""
+    from sklearn.utils._array_api import move_to
+
+    def move(array):
+        return move_to(array, xp=xp, device=device_)
+
+    return move
+
+
+def _moved_like(array, like, name):
+    """``array`` in the namespace and on the device of ``like``: everything follows X."""
+    xp, device_ = _array_namespace(like)
+    try:
+        return _mover(xp, device_)(array)
+    except TypeError as exc:
+        raise TypeError(
+            f"{name} is a {type(array).__qualname__}, which cannot be moved to "
+            f"the namespace of X ({xp.__name__}, device {device_}): under array "
+            f"API dispatch, give {name} as an array of X's namespace or as a "
+            "dense NumPy array."
+        ) from exc
+
+
+def _as_numpy(array):
+    """Array API arrays (PyTorch, CuPy...) as NumPy arrays; anything else as is."""
+    if array is None or isinstance(array, np.ndarray) or hasattr(array, "tocsr"):
+        return array
+    if hasattr(array, "__dlpack__") and hasattr(array, "shape"):
+        if type(array).__module__.startswith("pandas"):
+            return array
+        return to_numpy(array)
+    return array
+
+
+def _take(X, rows):
+    """Rows ``rows`` (NumPy indices) of X of any namespace."""
+    return _training.take_rows(X, from_numpy(rows, like=X))
+
+
+#: The private and fitted attributes that hold arrays, beside ``classes_``.
+_ARRAY_STATE = ("W1_", "b1_", "W2_", "b2_", "_class_totals")
+
+
+def _converted_arrays(state, converter):
+    """``state`` with its weights and training state's arrays converted.
+
+    ``classes_`` stays a NumPy array: labels may be strings.
+    """
+    state = dict(state)
+    for name in _ARRAY_STATE:
+        if state.get(name) is not None:
+            state[name] = converter(state[name])
+    optimizer = state.get("_optimizer")
+    if optimizer is not None:
+        optimizer = copy.copy(optimizer)
+        for name, value in vars(optimizer).items():
+            if isinstance(value, list) and value and hasattr(value[0], "shape"):
+                setattr(optimizer, name, [converter(a) for a in value])
+        state["_optimizer"] = optimizer
+    return state
 
 
 def _warn_if_unscaled(X):
     """Warn when features are so large that the network cannot train well."""
     values = X.data if hasattr(X, "tocsr") else X  # a sparse matrix's stored values
-    if values.size == 0:
+    if math.prod(values.shape) == 0:
         return
-    largest = max(float(values.max()), -float(values.min()))
+    xp = namespace(values)
+    largest = max(float(xp.max(values)), -float(xp.min(values)))
     if largest > _LARGE_FEATURE:
         warnings.warn(
             f"X has values up to {largest:g} in magnitude. The network trains "
@@ -1208,13 +1473,16 @@ def _bounded(Z2):
     large finite value says the same. Half the range keeps every difference of
     two logits, and so the softmax and its logarithm, finite.
     """
-    if np.isnan(Z2).any():
+    xp = namespace(Z2)
+    if bool(xp.any(xp.isnan(Z2))):
         raise FloatingPointError(
             "The network's output is NaN for some samples: its products "
             f"overflowed {Z2.dtype} for this input. Scale X the way the training "
             "data was scaled (for MNIST, X / 255)."
         )
-    limit = np.finfo(Z2.dtype).max / 2
+    limit = float(xp.finfo(Z2.dtype).max) / 2
+    if xp is not np:
+        return xp.clip(Z2, min=-limit, max=limit)
     return np.clip(Z2, -limit, limit, out=Z2)
 
 
@@ -1241,6 +1509,8 @@ def _is_model_state(name):
 
 
 def _read_only(array):
+    if not is_numpy(array):
+        return array
     view = array.view()
     view.flags.writeable = False
     return view

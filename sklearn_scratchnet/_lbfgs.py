@@ -6,6 +6,11 @@ loss over all the training data at once, with the gradients that backward
 propagation computes (``_network.loss_and_gradients``). There are no passes,
 mini-batches or learning rate: an iteration is one quasi-Newton step, which may
 evaluate the loss several times (its line search).
+
+On arrays of another namespace than NumPy (PyTorch on a GPU, say), the loss and
+gradients are computed in that namespace on the arrays' device; only the flat
+parameter vector and its gradient travel to NumPy for SciPy, once per
+evaluation.
 """
 
 from dataclasses import dataclass
@@ -15,6 +20,7 @@ import scipy.optimize
 
 from sklearn_scratchnet import _network
 from sklearn_scratchnet._interrupt import deferred_keyboard_interrupt
+from sklearn_scratchnet._namespace import from_numpy, numpy_dtype, to_numpy
 
 
 @dataclass
@@ -50,16 +56,23 @@ class LbfgsOutcome:
 
 def pack(arrays):
     """One float64 vector holding all the arrays, as L-BFGS-B works on."""
-    return np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays])
+    return np.concatenate(
+        [np.asarray(to_numpy(a), dtype=np.float64).ravel() for a in arrays]
+    )
 
 
 def unpack(vector, like):
-    """The arrays packed in ``vector``, shaped and typed like those of ``like``."""
+    """The arrays packed in ``vector``, shaped and typed like those of ``like``.
+
+    In the namespace and on the device of the arrays of ``like``.
+    """
     arrays, start = [], 0
     for array in like:
-        part = vector[start : start + array.size].reshape(array.shape)
-        arrays.append(part.astype(array.dtype, copy=False))
-        start += array.size
+        size = int(np.prod(array.shape))
+        part = vector[start : start + size].reshape(tuple(array.shape))
+        part = part.astype(numpy_dtype(array), copy=False)
+        arrays.append(from_numpy(part, like=array))
+        start += size
     return tuple(arrays)
 
 

@@ -10,6 +10,16 @@ equations range of hidden units by range, on several threads. The module works o
 plain NumPy arrays (dense or SciPy sparse input) and imports nothing from
 scikit-learn.
 
+Array namespaces
+----------------
+Every function takes its namespace ``xp`` from its arrays
+(:func:`sklearn_scratchnet._namespace.namespace`): NumPy itself for NumPy
+arrays and SciPy sparse matrices, the array API namespace of any other array
+(PyTorch on CPU or GPU, CuPy, array-api-strict), so that the same equations
+compute on the arrays' device. NumPy-only refinements (``out=`` arguments,
+boolean masks that multiply without a copy) stay on the NumPy path, where
+they give the same numbers as always.
+
 Layout
 ------
 The code keeps the note's layout: one sample per *column*. ``X`` arrives with one
@@ -57,17 +67,32 @@ Three generalisations of the note, each reducing to it by default:
 
 import numpy as np
 
+from sklearn_scratchnet._namespace import arange, namespace, zeros
+
 
 def relu(Z, out=None):
     """ReLU(Z) = max(Z, 0) for Z of shape (h, m), into ``out`` if given."""
     # Against a column of zeros rather than the scalar 0: NumPy's maximum of two
     # arrays is vectorised, of an array and a scalar is not (twice as slow).
-    return np.maximum(Z, np.zeros((Z.shape[0], 1), Z.dtype), out=out)
+    zero = zeros((Z.shape[0], 1), like=Z)
+    if out is None:
+        return namespace(Z).maximum(Z, zero)
+    return np.maximum(Z, zero, out=out)
+
+
+def tanh(Z, out=None):
+    """tanh(Z), into ``out`` if given."""
+    if out is None:
+        return namespace(Z).tanh(Z)
+    return np.tanh(Z, out=out)
 
 
 def logistic(Z, out=None):
     """The logistic sigmoid 1 / (1 + exp(-Z)), computed without overflow."""
     # tanh form: exact and never overflows, unlike 1 / (1 + exp(-Z)) for Z << 0.
+    xp = namespace(Z)
+    if xp is not np:
+        return (xp.tanh(Z * 0.5) + 1) * 0.5
     out = np.multiply(Z, 0.5, out=out)
     np.tanh(out, out=out)
     out += 1
@@ -91,9 +116,14 @@ def identity_derivative(Z1, A1):
 def relu_derivative(Z1, A1):
     """ReLU'(Z1): 1 where the unit was active, 0 elsewhere.
 
-    As booleans, which multiply as 1 and 0 without a floating-point copy.
+    As booleans, which multiply as 1 and 0 without a floating-point copy
+    (NumPy); as 0 and 1 of Z1's dtype in other namespaces, where booleans and
+    floats do not mix.
     """
-    return Z1 > 0
+    xp = namespace(Z1)
+    if xp is np:
+        return Z1 > 0
+    return xp.astype(Z1 > 0, Z1.dtype)
 
 
 def tanh_derivative(Z1, A1):
@@ -109,7 +139,7 @@ def logistic_derivative(Z1, A1):
 #: The hidden activations g, by name: ``g(Z, out=None)``, and their derivatives g'.
 ACTIVATIONS = {
     "relu": relu,
-    "tanh": np.tanh,
+    "tanh": tanh,
     "logistic": logistic,
     "identity": identity,
 }
@@ -127,15 +157,17 @@ def softmax(Z2):
     Subtracting each column's maximum leaves the result unchanged and keeps every
     ``exp`` in (0, 1], so nothing overflows.
     """
-    E = np.exp(Z2 - Z2.max(axis=0))
-    E /= E.sum(axis=0)
+    xp = namespace(Z2)
+    E = xp.exp(Z2 - xp.max(Z2, axis=0))
+    E /= xp.sum(E, axis=0)
     return E
 
 
 def log_softmax(Z2):
     """Column-wise ``log(softmax(Z2))``, finite for logits of any magnitude."""
-    shifted = Z2 - Z2.max(axis=0)
-    return shifted - np.log(np.exp(shifted).sum(axis=0))
+    xp = namespace(Z2)
+    shifted = Z2 - xp.max(Z2, axis=0)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=0))
 
 
 #: The output activations, by name: the note's softmax over the classes, or one
@@ -145,6 +177,9 @@ OUTPUTS = {"softmax": softmax, "logistic": logistic}
 
 def one_hot(y, n_classes, dtype):
     """The note's ``Y``: one column per sample with a 1 in its class's row."""
+    xp = namespace(y)
+    if xp is not np:  # no assignment through integer arrays in the array API
+        return xp.astype(arange(n_classes, like=y)[:, None] == y[None, :], dtype)
     Y = np.zeros((n_classes, y.shape[0]), dtype=dtype)
     Y[y, np.arange(y.shape[0])] = 1
     return Y
@@ -172,6 +207,9 @@ def targets(y, n_outputs, output, dtype):
     """
     if output == "softmax":
         return one_hot(y, n_outputs, dtype)
+    xp = namespace(y)
+    if xp is not np:
+        return xp.astype(xp.reshape(y, (y.shape[0], n_outputs)).T, dtype)
     return y.reshape(y.shape[0], n_outputs).T.astype(dtype, copy=False)
 
 
@@ -182,11 +220,13 @@ def log_likelihood(Z2, y, output):
     the outputs of ``Y log sigma(Z2) + (1 - Y) log(1 - sigma(Z2))``, written
     as ``Y Z2 - log(1 + exp(Z2))``, which is finite for logits of any size.
     """
+    xp = namespace(Z2)
     m = Z2.shape[1]
     if output == "softmax":
-        return log_softmax(Z2)[y, np.arange(m)]
+        return log_softmax(Z2)[y, arange(m, like=Z2)]
     Y = targets(y, Z2.shape[0], output, Z2.dtype)
-    return (Y * Z2 - np.logaddexp(0, Z2)).sum(axis=0)
+    softplus = np.logaddexp(0, Z2) if xp is np else xp.logaddexp(xp.zeros_like(Z2), Z2)
+    return xp.sum(Y * Z2 - softplus, axis=0)
 
 
 def correct(Z2, y, output):
@@ -196,10 +236,11 @@ def correct(Z2, y, output):
     the target's side of 0.5 (a multilabel sample is right when all its labels
     are, as scikit-learn's ``accuracy_score`` counts it).
     """
+    xp = namespace(Z2)
     if output == "softmax":
-        return np.argmax(Z2, axis=0) == y
+        return xp.argmax(Z2, axis=0) == y
     Y = targets(y, Z2.shape[0], output, Z2.dtype)
-    return ((logistic(Z2) > 0.5) == (Y == 1)).all(axis=0)
+    return xp.all((logistic(Z2) > 0.5) == (Y == 1), axis=0)
 
 
 def init_params(n_features, hidden_size, n_classes, activation, random_state, dtype):
@@ -249,7 +290,9 @@ def hidden_input(X, W1, b1):
 
     Works for dense and SciPy sparse X; the result is a new dense (h, m) array.
     """
-    Z1_transposed = np.asarray(X @ W1.T)  # a new array: add the bias in place
+    Z1_transposed = X @ W1.T  # a new array: add the bias in place
+    if namespace(X) is np:
+        Z1_transposed = np.asarray(Z1_transposed)  # dense, for sparse X
     Z1_transposed += b1
     return Z1_transposed.T
 
@@ -278,12 +321,12 @@ def forward(X, params, activation="relu", output="softmax"):
     W1, b1, W2, b2 = params
     Z1 = hidden_input(X, W1, b1)  # Z1 = W1 . A0 + b1
     A1 = ACTIVATIONS[activation](Z1)  # A1 = g(Z1)
-    Z2 = W2 @ A1 + b2[:, np.newaxis]  # Z2 = W2 . A1 + b2
+    Z2 = W2 @ A1 + b2[:, None]  # Z2 = W2 . A1 + b2
     A2 = OUTPUTS[output](Z2)  # A2 = softmax(Z2)
     return Z1, A1, Z2, A2
 
 
-def sample_shares(m, sample_weight, dtype, weight_sum=None):
+def sample_shares(m, sample_weight, dtype, weight_sum=None, like=None):
     """Each sample's share of the mean: the note's 1/m, or w_i / sum(w).
 
     Parameters
@@ -297,24 +340,36 @@ def sample_shares(m, sample_weight, dtype, weight_sum=None):
     weight_sum : float, default=None
         The total weight of the whole batch when these m samples are one block
         of it; by default the total of these samples.
+    like : array, default=None
+        Without ``sample_weight``, an array whose namespace and device the
+        shares take (NumPy by default).
 
     Returns
     -------
     shares : ndarray of shape (m,)
     weight_sum : float
     """
+    xp = namespace(like if sample_weight is None else sample_weight)
     if weight_sum is None:
-        weight_sum = m if sample_weight is None else sample_weight.sum()
+        weight_sum = m if sample_weight is None else xp.sum(sample_weight)
     weight_sum = float(weight_sum)
     if sample_weight is None:
-        return np.full(m, 1.0 / weight_sum, dtype=dtype), weight_sum
+        if xp is np:
+            return np.full(m, 1.0 / weight_sum, dtype=dtype), weight_sum
+        return zeros((m,), like=like) + 1.0 / weight_sum, weight_sum
+    if xp is not np:
+        return xp.astype(sample_weight / weight_sum, dtype), weight_sum
     return (sample_weight / weight_sum).astype(dtype, copy=False), weight_sum
 
 
 def l2_penalty(params, l2, weight_sum):
     """The loss's L2 term ``l2 / 2 * (||W1||^2 + ||W2||^2) / sum(w)``, a float."""
     W1, _, W2, _ = params
-    squared = float(np.vdot(W1, W1)) + float(np.vdot(W2, W2))
+    xp = namespace(W1)
+    if xp is np:
+        squared = float(np.vdot(W1, W1)) + float(np.vdot(W2, W2))
+    else:
+        squared = float(xp.sum(W1 * W1)) + float(xp.sum(W2 * W2))
     return 0.5 * l2 * squared / weight_sum
 
 
@@ -352,7 +407,7 @@ def loss(Z2, y, params, sample_weight=None, l2=0.0, weight_sum=None, output="sof
     loss : float
     """
     m = Z2.shape[1]
-    shares, weight_sum = sample_shares(m, sample_weight, Z2.dtype, weight_sum)
+    shares, weight_sum = sample_shares(m, sample_weight, Z2.dtype, weight_sum, Z2)
     value = -float(shares @ log_likelihood(Z2, y, output))
     if l2:
         value += l2_penalty(params, l2, weight_sum)
@@ -394,17 +449,20 @@ def backward(
     """
     W1, b1, W2, b2 = params
     Z1, A1, Z2, A2 = cache
+    xp, m = namespace(A2), A2.shape[1]
     Y = targets(y, A2.shape[0], output, A2.dtype)
     # The note's 1/m, each sample's share, is folded into dZ2 once, so that every
     # product with dZ2 below already carries it.
-    share, weight_sum = sample_shares(A2.shape[1], sample_weight, A2.dtype, weight_sum)
+    share, weight_sum = sample_shares(m, sample_weight, A2.dtype, weight_sum, A2)
 
     dZ2 = (A2 - Y) * share  # dZ2 = A2 - Y
     dW2 = dZ2 @ A1.T  # dW2 = 1/m dZ2 . A1^T
-    db2 = dZ2.sum(axis=1)  # db2 = 1/m sum(dZ2)
+    db2 = xp.sum(dZ2, axis=1)  # db2 = 1/m sum(dZ2)
     dZ1 = (dZ2.T @ W2).T * DERIVATIVES[activation](Z1, A1)  # dZ1 = W2^T.dZ2 * g'(Z1)
-    dW1 = np.asarray(dZ1 @ X)  # dW1 = 1/m dZ1 . A0^T, and A0^T = X
-    db1 = dZ1.sum(axis=1)  # db1 = 1/m sum(dZ1)
+    dW1 = dZ1 @ X  # dW1 = 1/m dZ1 . A0^T, and A0^T = X
+    db1 = xp.sum(dZ1, axis=1)  # db1 = 1/m sum(dZ1)
+    if xp is np:
+        dW1 = np.asarray(dW1)  # dense, for sparse X
 
     if l2:
         add_l2_gradient(dW1, W1, l2, weight_sum)
@@ -424,9 +482,10 @@ def logits(X, params, activation="relu"):
     """
     W1, b1, W2, b2 = params
     Z1 = hidden_input(X, W1, b1)
-    A1 = ACTIVATIONS[activation](Z1, out=Z1)
+    in_place = namespace(Z1) is np  # other namespaces: no ``out=``
+    A1 = ACTIVATIONS[activation](Z1, out=Z1 if in_place else None)
     Z2 = (A1.T @ W2.T).T  # W2 . A1, with the long sample axis first as in Z1
-    Z2 += b2[:, np.newaxis]
+    Z2 += b2[:, None]
     return Z2
 
 
@@ -479,9 +538,10 @@ def loss_and_gradients(
             loss(cache[2], y, params, sample_weight, l2, output=output),
             backward(X, y, params, cache, activation, sample_weight, l2, output=output),
         )
-    weight_sum = m if sample_weight is None else float(sample_weight.sum())
+    xp = namespace(params[0])
+    weight_sum = m if sample_weight is None else float(xp.sum(sample_weight))
     total_loss = 0.0
-    grads = tuple(np.zeros_like(p) for p in params)
+    grads = tuple(xp.zeros_like(p) for p in params)
     for start in range(0, m, block_rows):
         block = slice(start, start + block_rows)
         X_block, y_block = X[block], y[block]

@@ -9,11 +9,19 @@ and keeps whatever state it needs between calls, which is what lets
 for every parameter. The two are public so that threads can update different
 parts of a parameter in the same step (see ``_unit_split``): every rule here is
 element-wise, so each part comes out the same whichever thread updates it.
+
+On NumPy arrays the updates use NumPy's ``out=`` arguments and scratch arrays;
+on arrays of other namespaces (PyTorch, CuPy, array-api-strict) the same rules
+are written with the array API's operators, still in place on the whole
+parameter (``update_part`` with its default ``part``), so that the parameter
+arrays the training holds stay the ones updated.
 """
 
 import math
 
 import numpy as np
+
+from sklearn_scratchnet._namespace import namespace, zeros_like
 
 
 class _UpdateRule:
@@ -82,7 +90,7 @@ class GradientDescent(_UpdateRule):
         self.nesterov = nesterov
         self.schedule = schedule
         self.power_t = power_t
-        self.velocities = [np.zeros_like(p) for p in params]
+        self.velocities = [zeros_like(p) for p in params]
 
     def __setstate__(self, state):
         state.setdefault("initial_learning_rate", state["learning_rate"])
@@ -90,9 +98,12 @@ class GradientDescent(_UpdateRule):
 
     def update_part(self, index, param, grad, part=slice(None)):
         """Update ``param[part]``, the parameter number ``index``, in place."""
-        param, grad = param[part], grad[part]
+        if part != slice(None):
+            param, grad = param[part], grad[part]
         if self.momentum:
-            velocity = self.velocities[index][part]
+            velocity = self.velocities[index]
+            if part != slice(None):
+                velocity = velocity[part]
             velocity *= self.momentum
             velocity -= self.learning_rate * grad
             if self.nesterov:
@@ -151,8 +162,8 @@ class Adam(_UpdateRule):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
-        self.first_moment_sums = [np.zeros_like(p) for p in params]
-        self.second_moment_sums = [np.zeros_like(p) for p in params]
+        self.first_moment_sums = [zeros_like(p) for p in params]
+        self.second_moment_sums = [zeros_like(p) for p in params]
 
     @property
     def first_moments(self):
@@ -191,9 +202,18 @@ class Adam(_UpdateRule):
     def update_part(self, index, param, grad, part=slice(None)):
         """Update ``param[part]``, the parameter number ``index``, in place."""
         step, epsilon = self._step_size()
-        param, grad = param[part], grad[part]
-        M = self.first_moment_sums[index][part]
-        V = self.second_moment_sums[index][part]
+        M = self.first_moment_sums[index]
+        V = self.second_moment_sums[index]
+        xp = namespace(param)
+        if xp is not np:
+            # The same rule with the array API's operators, in place.
+            M *= self.beta_1
+            M += grad
+            V *= self.beta_2
+            V += grad * grad
+            param -= step * (M / (xp.sqrt(V) + epsilon))
+            return
+        param, grad, M, V = param[part], grad[part], M[part], V[part]
         # M <- beta_1 M + g;  V <- beta_2 V + g^2;
         # W <- W - step M / (sqrt(V) + epsilon'). In place, with one scratch
         # array: for large layers the update is memory-bound.

@@ -10,17 +10,24 @@ fit. The training loop only ever calls::
 and returns the batch's loss before the update. Two classes keep that interface:
 :class:`GradientSteps`, below, and ``_unit_split.UnitSplitSteps``, which splits the
 hidden units over threads. :func:`steps_for` chooses one for a fit, once.
+
+:class:`GradientSteps` computes in the namespace of its arrays: NumPy, or any
+array API namespace (PyTorch on CPU or GPU, CuPy, array-api-strict) on the
+arrays' device. The thread split is a NumPy refinement: other namespaces always
+get the plain step.
 """
 
 from contextlib import nullcontext
 
 from sklearn_scratchnet import _network, _unit_split
+from sklearn_scratchnet._namespace import is_numpy
 
 
 class GradientSteps:
     """The note's step on one batch: forward, loss, backward, update.
 
-    BLAS spreads each matrix product over its threads.
+    BLAS (or the arrays' own library, on their device) spreads each matrix
+    product over its threads.
 
     Parameters
     ----------
@@ -81,6 +88,8 @@ def steps_for(X, batch_rows, params, optimizer, activation, l2, output="softmax"
     -------
     steps : GradientSteps or UnitSplitSteps
     """
+    if not is_numpy(params[0]):
+        return GradientSteps(params, optimizer, activation, l2, output)
     n_threads = _unit_split.threads_for(X, params[0].shape[0], batch_rows)
     if n_threads > 1:
         return _unit_split.UnitSplitSteps(

@@ -23,6 +23,7 @@ import numpy as np
 
 from sklearn_scratchnet import _network
 from sklearn_scratchnet._interrupt import deferred_keyboard_interrupt
+from sklearn_scratchnet._namespace import copy, from_numpy, is_numpy, namespace
 
 # A mean cross-entropy this large, and this many times the best pass's, only
 # comes from a learning rate that is too large (a fresh network starts near
@@ -85,7 +86,15 @@ class ValidationSet:
         """Weighted accuracy and mean cross-entropy of the network ``params``."""
         Z2 = _network.logits(self.X, params, activation)
         correct = _network.correct(Z2, self.y, self.output)
-        score = float(np.average(correct, weights=self.sample_weight))
+        xp = namespace(Z2)
+        if xp is np:
+            score = float(np.average(correct, weights=self.sample_weight))
+        else:
+            correct = xp.astype(correct, Z2.dtype)
+            w = self.sample_weight
+            score = float(
+                xp.mean(correct) if w is None else xp.sum(correct * w) / xp.sum(w)
+            )
         loss = _network.loss(Z2, self.y, params, self.sample_weight, output=self.output)
         return score, loss
 
@@ -154,7 +163,7 @@ class BestWeights:
         """Keep a copy of ``params`` if they score better than any before."""
         if score > self.score:
             self.score = score
-            self.params = tuple(p.copy() for p in params)
+            self.params = tuple(copy(p) for p in params)
 
 
 class NoHooks:
@@ -382,7 +391,14 @@ def run_pass(
     """
     n_samples = X.shape[0]
     shuffled = shuffle and batch_size < n_samples
+    # The order is NumPy's, from the fit's RandomState, whatever the namespace.
     order = rng.permutation(n_samples) if shuffled else None
+    rows = take_rows
+    if is_numpy(X):
+        rows = _numpy_rows
+    elif order is not None:
+        order = from_numpy(order, like=X)
+    xp = namespace(sample_weight)
     batches = range(0, n_samples, batch_size)
     weighted_loss = 0.0
     with steps.running():
@@ -390,17 +406,38 @@ def run_pass(
             batch = slice(start, start + batch_size)
             if order is not None:
                 batch = order[batch]
-            batch_weight = sample_weight[batch]
+            batch_weight = rows(sample_weight, batch)
             interrupt.in_step = True
-            batch_loss = steps.step(X[batch], y[batch], batch_weight)
+            batch_loss = steps.step(rows(X, batch), rows(y, batch), batch_weight)
             interrupt.in_step = False
             if not np.isfinite(batch_loss):  # stop at the first bad mini-batch
                 raise_if_diverged(batch_loss, (), pass_number, best_loss)
-            weighted_loss += batch_loss * float(batch_weight.sum())
+            weighted_loss += batch_loss * float(xp.sum(batch_weight))
             if interrupt.requested and n_steps < len(batches):
                 raise_if_diverged(0.0, steps.params, pass_number, best_loss)
                 return weighted_loss, n_steps, len(batches)
-    return weighted_loss / float(sample_weight.sum()), len(batches), len(batches)
+    return weighted_loss / float(xp.sum(sample_weight)), len(batches), len(batches)
+
+
+def _numpy_rows(array, batch):
+    """Rows ``batch`` (a slice or an index array) of a NumPy or sparse array."""
+    return array[batch]
+
+
+def take_rows(array, batch):
+    """Rows ``batch`` of an array of any namespace; ``batch`` a slice or indices.
+
+    Indices must be in the array's namespace and on its device.
+    """
+    if isinstance(batch, slice):
+        return array[batch]
+    return namespace(array).take(array, batch, axis=0)
+
+
+def _all_finite(array):
+    """Whether every value of ``array`` (of any namespace) is finite."""
+    xp = namespace(array)
+    return bool(xp.all(xp.isfinite(array)))
 
 
 def raise_if_diverged(loss, params, pass_number, best_loss):
@@ -410,7 +447,7 @@ def raise_if_diverged(loss, params, pass_number, best_loss):
     grew ``DIVERGED_FACTOR``-fold over the best pass so far, which a too-large
     learning rate causes long before anything overflows.
     """
-    finite = np.isfinite(loss) and all(np.isfinite(p).all() for p in params)
+    finite = np.isfinite(loss) and all(_all_finite(p) for p in params)
     blown_up = finite and loss > max(DIVERGED_LOSS, DIVERGED_FACTOR * best_loss)
     if finite and not blown_up:
         return

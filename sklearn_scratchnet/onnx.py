@@ -37,6 +37,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_scratchnet._classifier import ScratchMLPClassifier
+from sklearn_scratchnet._namespace import numpy_dtype, to_numpy
 from sklearn_scratchnet.persistence import write_atomically
 
 __all__ = ["to_onnx", "save_onnx"]
@@ -135,7 +136,7 @@ def _convert(scope, operator, container):
     from skl2onnx.proto import onnx_proto
 
     clf = operator.raw_operator
-    dtype = clf.W1_.dtype
+    dtype = numpy_dtype(clf.W1_)
     proto = (
         onnx_proto.TensorProto.FLOAT
         if dtype == np.float32
@@ -154,7 +155,7 @@ def _convert(scope, operator, container):
         return output
 
     def weights(base, array):
-        array = np.asarray(array, dtype=dtype)
+        array = np.asarray(to_numpy(array), dtype=dtype)  # from any namespace
         initializer = name(base)
         container.add_initializer(initializer, proto, array.shape, array.ravel())
         return initializer
@@ -301,7 +302,7 @@ def to_onnx(
             )
 
     n_features = getattr(model, "n_features_in_", None)
-    dtype = classifiers[0].W1_.dtype if classifiers else np.dtype(np.float32)
+    dtype = numpy_dtype(classifiers[0].W1_) if classifiers else np.dtype(np.float32)
     if X_sample is not None:
         shape = np.shape(X_sample)
         if len(shape) != 2:
