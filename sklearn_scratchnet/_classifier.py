@@ -19,9 +19,10 @@ from numbers import Integral, Real
 
 import numpy as np
 import sklearn
-from sklearn import get_config
+from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._available_if import available_if
@@ -588,6 +589,37 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         if self._is_binary():
             return self.classes_[predicted[0]]
         return predicted.T
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on (X, y), as scikit-learn's ``accuracy_score``.
+
+        Under array API dispatch, on X of another namespace than NumPy's, the
+        predictions and labels are compared in NumPy: the score is the same
+        float as for NumPy input.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            True labels (or multilabel indicator matrix).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy of ``self.predict(X)`` against ``y``.
+        """
+        if _array_namespace(X) is None:
+            return super().score(X, y, sample_weight)
+        predicted = _as_numpy(self.predict(X))
+        with config_context(array_api_dispatch=False):
+            return float(
+                accuracy_score(
+                    _as_numpy(y), predicted, sample_weight=_as_numpy(sample_weight)
+                )
+            )
 
     @property
     def n_layers_(self):
@@ -1395,7 +1427,7 @@ def _mover(xp, device_):
 
 
 def _moved_like(array, like, name):
-    """``array`` in the namespace and on the device of ``like``: everything follows X."""
+    """``array`` in the namespace and on the device of ``like`` (X's: all follow X)."""
     xp, device_ = _array_namespace(like)
     try:
         return _mover(xp, device_)(array)

@@ -90,8 +90,8 @@ def numpy_dtype(array):
 
 
 def from_numpy(array, like):
-    """The NumPy ``array`` moved to ``like``'s namespace and device."""
+    """The NumPy ``array`` moved to ``like``'s namespace and device (None stays)."""
     xp = namespace(like)
-    if xp is np:
+    if xp is np or array is None:
         return array
     return xp.asarray(array, device=device(like))

@@ -543,7 +543,9 @@ def loss_and_gradients(
     total_loss = 0.0
     grads = tuple(xp.zeros_like(p) for p in params)
     for start in range(0, m, block_rows):
-        block = slice(start, start + block_rows)
+        block = slice(start, min(start + block_rows, m))
+        if xp is not np:  # the array API slices every axis
+            block = (block, ...)
         X_block, y_block = X[block], y[block]
         w_block = None if sample_weight is None else sample_weight[block]
         cache = forward(X_block, params, activation, output)

@@ -403,7 +403,7 @@ def run_pass(
     weighted_loss = 0.0
     with steps.running():
         for n_steps, start in enumerate(batches, start=1):
-            batch = slice(start, start + batch_size)
+            batch = slice(start, min(start + batch_size, n_samples))
             if order is not None:
                 batch = order[batch]
             batch_weight = rows(sample_weight, batch)
@@ -430,7 +430,7 @@ def take_rows(array, batch):
     Indices must be in the array's namespace and on its device.
     """
     if isinstance(batch, slice):
-        return array[batch]
+        return array[batch, ...]
     return namespace(array).take(array, batch, axis=0)
 
 
