@@ -13,8 +13,15 @@ import numpy as np
 
 
 def namespace(array):
-    """The namespace of ``array``: ``numpy`` for NumPy arrays and sparse matrices."""
-    if isinstance(array, np.ndarray | np.generic) or hasattr(array, "tocsr"):
+    """The namespace of ``array``: ``numpy`` for NumPy arrays and sparse matrices.
+
+    None stands for no array: NumPy.
+    """
+    if (
+        array is None
+        or isinstance(array, np.ndarray | np.generic)
+        or hasattr(array, "tocsr")
+    ):
         return np
     import array_api_compat
 
