@@ -143,6 +143,15 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     matrix (one logistic output unit per label, ``predict`` returning the
     indicator matrix).
 
+    Under ``sklearn.config_context(array_api_dispatch=True)`` it computes on
+    arrays of any array API namespace scikit-learn supports (PyTorch on CPU or
+    GPU, CuPy, array-api-strict), on their device, with the same equations: the
+    fitted weights live in X's namespace and on its device, ``y``,
+    ``sample_weight`` and ``X_val`` follow X, and the predictions come back
+    there. ``classes_`` stays a NumPy array. Saved models (pickle, joblib,
+    skops) hold NumPy arrays. SciPy must have been imported with
+    ``SCIPY_ARRAY_API=1`` in the environment.
+
     Parameters
     ----------
     hidden_size : int, default=10
