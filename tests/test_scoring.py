@@ -1,5 +1,7 @@
 """ScratchMLPClassifier(scoring=...): how a validation set is scored after each pass."""
 
+import contextlib
+import io
 import re
 import warnings
 
@@ -17,7 +19,7 @@ from sklearn.metrics import (
 )
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_scratchnet import ScratchMLPClassifier, _training
+from sklearn_scratchnet import ScratchMLPClassifier, _training, cli, persistence
 
 
 @pytest.fixture(autouse=True)
@@ -359,3 +361,45 @@ def test_a_metric_function_is_refused_with_the_remedy(digits_split):
     clf = ScratchMLPClassifier(scoring=accuracy_score, early_stopping=True)
     with pytest.raises(ValueError, match="make_scorer"):
         clf.fit(X, y)
+
+
+def test_an_invalid_scorer_keeps_a_fitted_model(digits_split):
+    X, y, X_val, y_val = digits_split
+    clf = ScratchMLPClassifier(hidden_size=8, max_iter=3, random_state=0)
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    held = [w.copy() for w in weights_of(clf)]
+    scores = list(clf.validation_scores_)
+    clf.set_params(scoring="no-such-scorer", warm_start=True)
+    with pytest.raises(ValueError, match="scoring='no-such-scorer'"):
+        clf.fit(X, y, X_val=X_val, y_val=y_val)
+    for a, b in zip(weights_of(clf), held, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert clf.validation_scores_ == scores
+
+
+# ------------------------------------------------------------ scratchnet info
+
+
+@pytest.mark.parametrize(
+    "scoring, name",
+    [
+        (None, "validation accuracy"),
+        ("loss", "validation score (minus the loss)"),
+        ("balanced_accuracy", "validation score (balanced_accuracy)"),
+    ],
+)
+def test_info_names_the_validation_score(digits_split, tmp_path, scoring, name):
+    X, y, X_val, y_val = digits_split
+    clf = ScratchMLPClassifier(hidden_size=8, max_iter=3, scoring=scoring)
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    path = tmp_path / "model.skops"
+    persistence.dump(clf, path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(["info", str(path)]) == 0
+    scores = clf.validation_scores_
+    best = int(np.argmax(scores))
+    assert (
+        f"  {name}: first {scores[0]:.4f}, last {scores[-1]:.4f}, "
+        f"best {scores[best]:.4f} (pass {best + 1})"
+    ) in out.getvalue()
