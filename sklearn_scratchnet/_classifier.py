@@ -514,9 +514,12 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Rows sum to one; columns follow ``classes_``.
+            Rows sum to one; columns follow ``classes_``. No probability is
+            below the smallest positive normal number of its dtype, so that
+            its logarithm is ``predict_log_proba``'s, finite.
         """
-        return _network.softmax(self._logits(X)).T
+        proba = _network.softmax(self._logits(X)).T
+        return np.maximum(proba, np.finfo(proba.dtype).tiny, out=proba)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, finite for any logits.
@@ -529,9 +532,11 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``.
+            Columns follow ``classes_``; ``log(predict_proba(X))``, at least
+            the logarithm of the dtype's smallest positive normal number.
         """
-        return _network.log_softmax(self._logits(X)).T
+        log_proba = _network.log_softmax(self._logits(X)).T
+        return np.maximum(log_proba, _log_tiny(log_proba.dtype), out=log_proba)
 
     def predict(self, X):
         """Most probable class of each sample.
@@ -1154,6 +1159,11 @@ def _bounded(Z2):
         )
     limit = np.finfo(Z2.dtype).max / 2
     return np.clip(Z2, -limit, limit, out=Z2)
+
+
+def _log_tiny(dtype):
+    """log of the smallest positive normal number of dtype: -708 in float64."""
+    return np.log(np.finfo(dtype).tiny, dtype=dtype)
 
 
 _TRAINING_STATE = ("_optimizer", "_partial_fit_rng", "_class_totals")

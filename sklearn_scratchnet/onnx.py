@@ -9,7 +9,7 @@ the note's forward pass in standard ONNX operators, run by any ONNX runtime
 (onnxruntime, for one)::
 
     Z1 = Gemm(X, W1, b1, transB=1)       # Z1 = W1 . A0 + b1, one row per sample
-    A1 = Relu(Z1) | Tanh(Z1) | Sigmoid(Z1)
+    A1 = Relu(Z1) | Tanh(Z1) | Sigmoid(Z1) | Identity(Z1)
     Z2 = Gemm(A1, W2, b2, transB=1)      # Z2 = W2 . A1 + b2
     probabilities = Softmax(Z2, axis=1)  # A2
     label = Gather(classes_, ArgMax(Z2, axis=1))
@@ -44,7 +44,12 @@ __all__ = ["to_onnx", "save_onnx"]
 ALIAS = "SklearnScratchMLPClassifier"
 
 #: The ONNX operator of each hidden activation g.
-ONNX_ACTIVATIONS = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid"}
+ONNX_ACTIVATIONS = {
+    "relu": "Relu",
+    "tanh": "Tanh",
+    "logistic": "Sigmoid",
+    "identity": "Identity",
+}
 
 #: The options the converter accepts, with their allowed values.
 OPTIONS = {

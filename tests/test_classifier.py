@@ -180,6 +180,21 @@ def test_predict_log_proba_is_finite_for_huge_logits():
     np.testing.assert_array_equal(np.argmax(log_proba, axis=1), np.argmax(proba, 1))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_predict_log_proba_is_the_log_of_predict_proba_for_huge_logits(dtype):
+    """Probabilities too small for the dtype must not become 0 next to a finite
+    logarithm: predict_log_proba stays log(predict_proba), as scikit-learn's
+    estimator checks require."""
+    X, y = small_problem()
+    clf = ScratchMLPClassifier(max_iter=2, random_state=0).fit(X.astype(dtype), y)
+    clf.W2_ *= 1e4
+    proba = clf.predict_proba(X.astype(dtype))
+    log_proba = clf.predict_log_proba(X.astype(dtype))
+    assert proba.min() > 0 and np.isfinite(log_proba).all()
+    np.testing.assert_allclose(log_proba, np.log(proba), rtol=1e-5)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+
+
 # ------------------------------------------------------------------ parameters
 
 

@@ -90,7 +90,7 @@ def assert_same_as_estimator(estimator, outputs, X, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n_classes", [2, 10])
-@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
 def test_onnxruntime_gives_predict_and_predict_proba(
     digits, activation, n_classes, dtype
 ):
