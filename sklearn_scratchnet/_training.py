@@ -70,16 +70,19 @@ class History:
 
 @dataclass
 class ValidationSet:
-    """Held-out samples scored after each pass: X, class indices y, weights.
+    """Held-out samples scored after each pass: X, targets y, weights.
 
     Attributes
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
         The validation samples.
-    y : ndarray of shape (n_samples,)
-        Their class indices.
+    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        Their targets as the network's ``output`` takes them
+        (``_network.targets``).
     sample_weight : ndarray of shape (n_samples,) or None, default=None
         Their weights; None weighs them all the same.
+    output : {"softmax", "logistic"}, default="softmax"
+        The network's output activation.
     scoring : None, "loss" or callable, default=None
         The score of a network, higher is better: None, the weighted accuracy;
         "loss", minus the validation loss; a callable, ``scoring(params)``,
@@ -89,14 +92,15 @@ class ValidationSet:
     X: object
     y: np.ndarray
     sample_weight: np.ndarray | None = None
+    output: str = "softmax"
     scoring: object = None
 
     def score_and_loss(self, params, activation):
         """Score (see ``scoring``) and mean cross-entropy of the network ``params``."""
         Z2 = _network.logits(self.X, params, activation)
-        loss = _network.loss(Z2, self.y, params, self.sample_weight)
+        loss = _network.loss(Z2, self.y, params, self.sample_weight, output=self.output)
         if self.scoring is None:
-            correct = np.argmax(Z2, axis=0) == self.y
+            correct = _network.correct(Z2, self.y, self.output)
             score = float(np.average(correct, weights=self.sample_weight))
         elif isinstance(self.scoring, str) and self.scoring == "loss":
             score = -loss

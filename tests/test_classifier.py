@@ -146,13 +146,25 @@ def test_dataframe_feature_names_are_recorded_and_checked():
 @pytest.mark.parametrize(
     "labels", [np.array(["cat", "dog"]), np.array([-1, 1]), np.array([True, False])]
 )
-def test_binary_labels_of_any_type_use_a_two_unit_softmax(labels):
+def test_binary_labels_of_any_type_use_one_logistic_unit(labels):
     X, y = small_problem(n_classes=2)
     y = labels[y]
     clf = ScratchMLPClassifier(max_iter=200, random_state=0).fit(X, y)
-    assert clf.W2_.shape == (2, 10)
+    assert clf.W2_.shape == (1, 10)
+    assert (clf.out_activation_, clf.n_outputs_) == ("logistic", 1)
     assert set(clf.predict(X)) <= set(labels)
-    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0, rtol=1e-12)
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    # The unit's output is the probability of the second class of classes_.
+    hidden = np.maximum(X @ clf.W1_.T + clf.b1_, 0)
+    logit = (hidden @ clf.W2_.T + clf.b2_)[:, 0]
+    np.testing.assert_allclose(proba[:, 1], 1 / (1 + np.exp(-logit)), rtol=1e-9)
+    np.testing.assert_array_equal(
+        clf.predict(X), clf.classes_[(proba[:, 1] > 0.5).astype(int)]
+    )
+    np.testing.assert_allclose(
+        clf.predict_log_proba(X), np.log(proba), rtol=1e-9, atol=1e-12
+    )
     assert clf.score(X, y) > 0.8
 
 

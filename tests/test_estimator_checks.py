@@ -42,9 +42,10 @@ CONFIGURATIONS = {
             "check_sample_weight_equivalence_on_sparse_data": _RANDOM_SPLIT,
         },
     ),
-    # Early stopping on a scorer, which calls the estimator during the fit.
+    # Early stopping on a scorer, which calls the estimator during the fit; one
+    # that takes every kind of targets the checks give (multilabel too).
     "early-stopping-scorer": (
-        ScratchMLPClassifier(early_stopping=True, scoring="balanced_accuracy"),
+        ScratchMLPClassifier(early_stopping=True, scoring="f1_macro"),
         {
             "check_sample_weight_equivalence_on_dense_data": _RANDOM_SPLIT,
             "check_sample_weight_equivalence_on_sparse_data": _RANDOM_SPLIT,

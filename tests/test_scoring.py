@@ -8,7 +8,11 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.datasets import load_digits, make_classification
+from sklearn.datasets import (
+    load_digits,
+    make_classification,
+    make_multilabel_classification,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import (
     accuracy_score,
@@ -325,6 +329,45 @@ def test_a_scorer_leaves_the_model_as_fitted_and_its_feature_names(digits_split)
     assert list(clf.feature_names_in_) == columns
     assert balanced_accuracy_score(y_val, clf.predict(frame_val)) == pytest.approx(
         clf.best_validation_score_, rel=1e-12
+    )
+
+
+# ------------------------------------------------------ logistic output units
+
+
+def logistic_problem(kind):
+    """Two classes (one logistic output) or multilabel targets (one per label)."""
+    if kind == "binary":
+        X, y = make_classification(n_samples=500, n_features=10, random_state=0)
+        return X, y, "f1", lambda t, p: f1_score(t, p)
+    X, y = make_multilabel_classification(
+        n_samples=500, n_features=10, n_classes=3, random_state=0
+    )
+    return X / X.max(), y, "f1_samples", lambda t, p: f1_score(t, p, average="samples")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")
+@pytest.mark.parametrize("kind", ["binary", "multilabel"])
+def test_scoring_on_logistic_outputs(kind):
+    X, y, scorer_name, metric = logistic_problem(kind)
+    X, y, X_val, y_val = X[:350], y[:350], X[350:], y[350:]
+    params = dict(hidden_size=8, solver="adam", alpha=0.01, max_iter=15, random_state=0)
+    # The held-out split: the scorer gets the labels (or the indicator matrix).
+    split = dict(params, early_stopping=True, validation_fraction=0.3)
+    default = ScratchMLPClassifier(**split).fit(X, y)
+    accuracy = ScratchMLPClassifier(**split, scoring="accuracy").fit(X, y)
+    np.testing.assert_allclose(
+        accuracy.validation_scores_, default.validation_scores_, rtol=1e-12
+    )
+    by_loss = ScratchMLPClassifier(**split, scoring="loss").fit(X, y)
+    assert by_loss.validation_scores_ == [
+        -loss for loss in by_loss.validation_loss_curve_
+    ]
+    # An own validation set, without early stopping: the last pass's weights.
+    clf = ScratchMLPClassifier(**params, scoring=scorer_name)
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    assert clf.validation_scores_[-1] == pytest.approx(
+        metric(y_val, clf.predict(X_val)), rel=1e-12
     )
 
 
