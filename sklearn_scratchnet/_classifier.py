@@ -655,6 +655,10 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             # Models saved before two-class and multilabel targets got logistic
             # outputs have one softmax output per class.
             state.setdefault("out_activation_", "softmax")
+        # A parameter added since the model was saved takes its default, the
+        # behaviour the model was trained with.
+        for name, default in _PARAMETER_DEFAULTS.items():
+            state.setdefault(name, default)
         super().__setstate__(state)
 
     # ------------------------------------------------------------------ internals
@@ -1334,6 +1338,15 @@ def _bounded(Z2):
         )
     limit = np.finfo(Z2.dtype).max / 2
     return np.clip(Z2, -limit, limit, out=Z2)
+
+
+_PARAMETER_DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(
+        ScratchMLPClassifier.__init__
+    ).parameters.items()
+    if name != "self"
+}
 
 
 def _log_tiny(dtype):
