@@ -748,7 +748,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         arrays.
         """
         check_is_fitted(self)
-        if _array_namespace(X) is not None or get_config()["array_api_dispatch"]:
+        if get_config()["array_api_dispatch"]:
             _check_same_namespace(X, self, method)
         if _array_namespace(X) is not None:
             X = validate_data(

@@ -401,3 +401,49 @@ def test_a_cuda_model_saves_and_loads_without_the_gpu(tmp_path):
     loaded = persistence.load(tmp_path / "model.joblib", trust_pickle=True)
     assert isinstance(loaded.W1_, np.ndarray)
     assert_allclose(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+# ------------------------------------------------------------ the network alone
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("output, n_outputs", [("softmax", 4), ("logistic", 1)])
+@pytest.mark.parametrize("block_rows", [2048, 7])
+def test_network_functions_on_array_api_strict(
+    activation, output, n_outputs, block_rows
+):
+    """The note's functions, written once, on the strictest namespace."""
+    xps = pytest.importorskip("array_api_strict")
+    from sklearn_scratchnet import _network
+    from sklearn_scratchnet._namespace import to_numpy
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 5)
+    y = rng.randint(0, max(n_outputs, 2), 30)
+    w = rng.rand(30) + 0.5
+    params = _network.init_params(5, 6, n_outputs, activation, rng, np.float64)
+    device = xps.Device("device1")
+
+    def strict(array):
+        return xps.asarray(array, device=device)
+
+    loss, grads = _network.loss_and_gradients(
+        strict(X), strict(y), tuple(map(strict, params)), activation, strict(w),
+        l2=0.1, block_rows=block_rows, output=output,
+    )  # fmt: skip
+    expected_loss, expected = _network.loss_and_gradients(
+        X, y, params, activation, w, l2=0.1, block_rows=block_rows, output=output
+    )
+    assert loss == pytest.approx(expected_loss, rel=1e-12)
+    for grad, expected_grad in zip(grads, expected, strict=True):
+        assert grad.device == device
+        assert_allclose(to_numpy(grad), expected_grad, rtol=1e-10, atol=1e-14)
+    Z2 = _network.logits(strict(X), tuple(map(strict, params)), activation)
+    assert_allclose(
+        to_numpy(Z2), _network.logits(X, params, activation), rtol=1e-12, atol=1e-14
+    )
+    correct = _network.correct(Z2, strict(y), output)
+    assert_array_equal(
+        to_numpy(correct),
+        _network.correct(_network.logits(X, params, activation), y, output),
+    )
