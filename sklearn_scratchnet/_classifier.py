@@ -232,6 +232,20 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     max_fun : int, default=15000
         The most loss evaluations "lbfgs" makes.
 
+    dropout : float, default=0.0
+        The rate of inverted dropout on the hidden layer, in [0, 1): during
+        training each step sets each hidden unit of each sample to 0 with this
+        probability and scales the others by ``1 / (1 - dropout)``
+        (``A1 = g(Z1) * M``; see :func:`sklearn_scratchnet._network.dropout_mask`).
+        Prediction, ``predict_proba``, the validation scores and the validation
+        loss use the full network, which the scaling makes the expected one.
+        The masks are drawn from ``random_state``, so an int gives
+        bitwise-identical fits. With dropout, ``loss_curve_`` records the loss
+        of the dropped-out network on each mini-batch (as PyTorch reports it),
+        which is higher than the full network's. 0 is the note's network and
+        draws nothing. Only for "sgd" and "adam": "lbfgs" needs a deterministic
+        loss and raises a ValueError. Not in MLPClassifier.
+
     Attributes
     ----------
     W1_ : ndarray of shape (hidden_size, `n_features_in_`)
@@ -269,7 +283,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     loss_curve_ : list of float
         Training loss of each pass (the mean of its mini-batch losses, each
-        taken before its step).
+        taken before its step; with ``dropout``, of the dropped-out network).
 
     best_loss_ : float or None
         Lowest value in ``loss_curve_``; None when early stopping decides when
@@ -342,6 +356,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -370,6 +385,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         beta_2=0.999,
         epsilon=1e-8,
         max_fun=15000,
+        dropout=0.0,
     ):
         self.hidden_size = hidden_size
         self.alpha = alpha
@@ -395,6 +411,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.max_fun = max_fun
+        self.dropout = dropout
 
     # ------------------------------------------------------------------ public API
 
@@ -643,6 +660,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         optimizer state, the shuffling stream and the class totals of the calls
         before it.
         """
+        self._check_dropout_solver()
         from_current_weights = hasattr(self, "W1_") and (partial or self.warm_start)
         if from_current_weights:
             self._check_same_network(partial)
@@ -689,8 +707,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         batch_size = min(self.batch_size or X.shape[0], X.shape[0])
         optimizer = self._optimizer_for(partial)
         steps = _steps.steps_for(
-            X, batch_size, self._params(), optimizer, self.activation, self.l2
-        )
+            X, batch_size, self._params(), optimizer, self.activation, self.l2,
+            self.dropout, self._dropout_rng(rng),
+        )  # fmt: skip
         on_validation = self.early_stopping and validation is not None and not partial
 
         def labels():
@@ -780,6 +799,25 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.validation_scores_ = history.validation_scores
         self.validation_loss_curve_ = history.validation_losses
         self.best_validation_score_ = history.best_validation_score
+
+    def _check_dropout_solver(self):
+        if self.dropout > 0 and self.solver == "lbfgs":
+            raise ValueError(
+                f"dropout={self.dropout} needs a stochastic solver: solver='lbfgs' "
+                "searches along a line of a loss that must be the same at every "
+                "evaluation, and dropout draws a new mask each time. Use "
+                "solver='adam' or solver='sgd' with dropout, or set dropout=0.0."
+            )
+
+    def _dropout_rng(self, rng):
+        """The generator of this fit's dropout masks, seeded from ``rng``.
+
+        Nothing is drawn from ``rng`` without dropout, so fits without it are
+        unchanged.
+        """
+        if not self.dropout:
+            return None
+        return np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
 
     def _start_afresh(self, n_features, dtype, rng, with_validation):
         """Draw the initial weights and empty the training record."""

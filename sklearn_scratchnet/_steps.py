@@ -10,6 +10,10 @@ fit. The training loop only ever calls::
 and returns the batch's loss before the update. Two classes keep that interface:
 :class:`GradientSteps`, below, and ``_unit_split.UnitSplitSteps``, which splits the
 hidden units over threads. :func:`steps_for` chooses one for a fit, once.
+
+With dropout, each step draws its mask (:func:`_network.dropout_mask`) from the
+fit's generator, in the calling thread, before any other work: the masks, and so
+the fit, depend on the random state only. With no dropout nothing is drawn.
 """
 
 from contextlib import nullcontext
@@ -32,28 +36,42 @@ class GradientSteps:
         The hidden activation g.
     l2 : float
         L2 penalty strength.
+    dropout : float, default=0.0
+        The rate of inverted dropout on the hidden layer; 0 draws nothing.
+    rng : numpy.random.Generator, default=None
+        Draws the dropout masks, one per step; required when ``dropout > 0``.
     """
 
-    def __init__(self, params, optimizer, activation, l2):
+    def __init__(self, params, optimizer, activation, l2, dropout=0.0, rng=None):
         self.params = params
         self.optimizer = optimizer
         self.activation = activation
         self.l2 = l2
+        self.dropout = dropout
+        self.rng = rng
 
     def running(self):
         """Nothing to set up around a pass."""
         return nullcontext()
 
     def step(self, X, y, sample_weight):
-        """One gradient step on the batch ``X``; returns its loss before the step."""
+        """One gradient step on the batch ``X``; returns its loss before the step.
+
+        With dropout, the loss is the dropped-out network's, on this step's mask.
+        """
+        mask = None
+        if self.dropout:
+            W1 = self.params[0]
+            shape = (W1.shape[0], X.shape[0])
+            mask = _network.dropout_mask(self.rng, shape, self.dropout, W1.dtype)
         batch_loss, grads = _network.loss_and_gradients(
-            X, y, self.params, self.activation, sample_weight, self.l2
+            X, y, self.params, self.activation, sample_weight, self.l2, mask=mask
         )
         self.optimizer.update(self.params, grads)
         return batch_loss
 
 
-def steps_for(X, batch_rows, params, optimizer, activation, l2):
+def steps_for(X, batch_rows, params, optimizer, activation, l2, dropout=0.0, rng=None):
     """The step to train with on ``X``: split over threads where that pays.
 
     Parameters
@@ -70,6 +88,10 @@ def steps_for(X, batch_rows, params, optimizer, activation, l2):
         The hidden activation g.
     l2 : float
         L2 penalty strength.
+    dropout : float, default=0.0
+        The rate of inverted dropout on the hidden layer; 0 draws nothing.
+    rng : numpy.random.Generator, default=None
+        Draws the dropout masks; required when ``dropout > 0``.
 
     Returns
     -------
@@ -77,5 +99,7 @@ def steps_for(X, batch_rows, params, optimizer, activation, l2):
     """
     n_threads = _unit_split.threads_for(X, params[0].shape[0], batch_rows)
     if n_threads > 1:
-        return _unit_split.UnitSplitSteps(params, optimizer, n_threads, activation, l2)
-    return GradientSteps(params, optimizer, activation, l2)
+        return _unit_split.UnitSplitSteps(
+            params, optimizer, n_threads, activation, l2, dropout, rng
+        )
+    return GradientSteps(params, optimizer, activation, l2, dropout, rng)
