@@ -36,17 +36,23 @@ class GradientSteps:
         The hidden activation g.
     l2 : float
         L2 penalty strength.
+    output : {"softmax", "logistic"}, default="softmax"
+        The output activation.
     dropout : float, default=0.0
         The rate of inverted dropout on the hidden layer; 0 draws nothing.
     rng : numpy.random.Generator, default=None
         Draws the dropout masks, one per step; required when ``dropout > 0``.
     """
 
-    def __init__(self, params, optimizer, activation, l2, dropout=0.0, rng=None):
+    def __init__(
+        self, params, optimizer, activation, l2, output="softmax", dropout=0.0,
+        rng=None,
+    ):  # fmt: skip
         self.params = params
         self.optimizer = optimizer
         self.activation = activation
         self.l2 = l2
+        self.output = output
         self.dropout = dropout
         self.rng = rng
 
@@ -65,13 +71,17 @@ class GradientSteps:
             shape = (W1.shape[0], X.shape[0])
             mask = _network.dropout_mask(self.rng, shape, self.dropout, W1.dtype)
         batch_loss, grads = _network.loss_and_gradients(
-            X, y, self.params, self.activation, sample_weight, self.l2, mask=mask
-        )
+            X, y, self.params, self.activation, sample_weight, self.l2,
+            output=self.output, mask=mask,
+        )  # fmt: skip
         self.optimizer.update(self.params, grads)
         return batch_loss
 
 
-def steps_for(X, batch_rows, params, optimizer, activation, l2, dropout=0.0, rng=None):
+def steps_for(
+    X, batch_rows, params, optimizer, activation, l2, output="softmax",
+    dropout=0.0, rng=None,
+):  # fmt: skip
     """The step to train with on ``X``: split over threads where that pays.
 
     Parameters
@@ -88,6 +98,8 @@ def steps_for(X, batch_rows, params, optimizer, activation, l2, dropout=0.0, rng
         The hidden activation g.
     l2 : float
         L2 penalty strength.
+    output : {"softmax", "logistic"}, default="softmax"
+        The output activation.
     dropout : float, default=0.0
         The rate of inverted dropout on the hidden layer; 0 draws nothing.
     rng : numpy.random.Generator, default=None
@@ -100,6 +112,6 @@ def steps_for(X, batch_rows, params, optimizer, activation, l2, dropout=0.0, rng
     n_threads = _unit_split.threads_for(X, params[0].shape[0], batch_rows)
     if n_threads > 1:
         return _unit_split.UnitSplitSteps(
-            params, optimizer, n_threads, activation, l2, dropout, rng
+            params, optimizer, n_threads, activation, l2, output, dropout, rng
         )
-    return GradientSteps(params, optimizer, activation, l2, dropout, rng)
+    return GradientSteps(params, optimizer, activation, l2, output, dropout, rng)

@@ -70,18 +70,24 @@ class History:
 
 @dataclass
 class ValidationSet:
-    """Held-out samples scored after each pass: X, class indices y, weights."""
+    """Held-out samples scored after each pass: X, targets y, weights.
+
+    ``y`` holds the targets as the network's ``output`` takes them
+    (``_network.targets``).
+    """
 
     X: object
     y: np.ndarray
     sample_weight: np.ndarray | None = None
+    output: str = "softmax"
 
     def score_and_loss(self, params, activation):
         """Weighted accuracy and mean cross-entropy of the network ``params``."""
         Z2 = _network.logits(self.X, params, activation)
-        correct = np.argmax(Z2, axis=0) == self.y
+        correct = _network.correct(Z2, self.y, self.output)
         score = float(np.average(correct, weights=self.sample_weight))
-        return score, _network.loss(Z2, self.y, params, self.sample_weight)
+        loss = _network.loss(Z2, self.y, params, self.sample_weight, output=self.output)
+        return score, loss
 
 
 class NoImprovement:

@@ -101,7 +101,7 @@ def test_forward_and_backward_with_a_mask_match_the_equations_column_wise():
     dW1 = 1 / m * dZ1 @ A0.T
     db1 = 1 / m * dZ1.sum(axis=1)
 
-    cache = _network.forward(X, params, "tanh", M)
+    cache = _network.forward(X, params, "tanh", mask=M)
     for ours, equation in zip(cache, (Z1, A1, Z2, A2), strict=True):
         np.testing.assert_allclose(ours, equation, rtol=1e-12)
     grads = _network.backward(X, y, params, cache, "tanh", mask=M)
@@ -123,10 +123,10 @@ def test_gradients_with_a_fixed_mask_match_central_differences(
         sample_weight = np.random.RandomState(2).uniform(0.1, 3.0, X.shape[0])
 
     def objective():
-        Z2 = _network.forward(X, params, activation, mask)[2]
+        Z2 = _network.forward(X, params, activation, mask=mask)[2]
         return _network.loss(Z2, y, params, sample_weight, l2)
 
-    cache = _network.forward(X, params, activation, mask)
+    cache = _network.forward(X, params, activation, mask=mask)
     analytic = _network.backward(
         X, y, params, cache, activation, sample_weight, l2, mask=mask
     )
@@ -144,7 +144,7 @@ def test_g_prime_written_with_the_dropped_out_activation_fails_the_check(activat
     above would see the mistake."""
     X, y, params = _problem(seed=1)
     mask = _mask((params[0].shape[0], X.shape[0]))
-    cache = _network.forward(X, params, activation, mask)
+    cache = _network.forward(X, params, activation, mask=mask)
     Z1, A1 = cache[:2]
     right = _network.backward(X, y, params, cache, activation, mask=mask)[0]
     upstream = (cache[3] - np.eye(4)[:, y]) / X.shape[0]
@@ -156,9 +156,9 @@ def test_g_prime_written_with_the_dropped_out_activation_fails_the_check(activat
 def test_no_mask_is_no_dropout():
     X, y, params = _problem()
     plain = _network.forward(X, params, "logistic")
-    with_none = _network.forward(X, params, "logistic", None)
+    with_none = _network.forward(X, params, "logistic", mask=None)
     ones = np.ones((params[0].shape[0], X.shape[0]))
-    with_ones = _network.forward(X, params, "logistic", ones)
+    with_ones = _network.forward(X, params, "logistic", mask=ones)
     for a, b, c in zip(plain, with_none, with_ones, strict=True):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
@@ -172,7 +172,7 @@ def test_identity_keeps_z1_undropped_in_the_cache():
     """The identity's g(Z1) is Z1 itself: the mask must not overwrite Z1."""
     X, y, params = _problem()
     mask = _mask((params[0].shape[0], X.shape[0]))
-    Z1, A1, _, _ = _network.forward(X, params, "identity", mask)
+    Z1, A1, _, _ = _network.forward(X, params, "identity", mask=mask)
     np.testing.assert_allclose(Z1, _network.forward(X, params, "identity")[0])
     np.testing.assert_array_equal(A1, Z1 * mask)
 
@@ -183,7 +183,7 @@ def test_blocked_loss_and_gradients_slice_the_mask(activation, weighted):
     X, y, params = _problem(seed=3, m=23)
     sample_weight = np.random.RandomState(4).uniform(0, 2, 23) if weighted else None
     mask = _mask((params[0].shape[0], 23))
-    cache = _network.forward(X, params, activation, mask)
+    cache = _network.forward(X, params, activation, mask=mask)
     whole_loss = _network.loss(cache[2], y, params, sample_weight, 0.2)
     whole = _network.backward(
         X, y, params, cache, activation, sample_weight, 0.2, mask=mask
@@ -198,6 +198,61 @@ def test_blocked_loss_and_gradients_slice_the_mask(activation, weighted):
     # And the mask matters: without it the gradients are others.
     unmasked = _network.loss_and_gradients(X, y, params, activation, block_rows=5)
     assert not np.allclose(unmasked[1][0], whole[0])
+
+
+def _logistic_problem(kind, seed=5, m=23):
+    """Logistic outputs: two classes (1 unit) or 3 labels (3 units)."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(m, 6))
+    if kind == "binary":
+        y, n_outputs = np.arange(m) % 2, 1
+    else:
+        y, n_outputs = (rng.uniform(size=(m, 3)) < 0.4).astype(float), 3
+    params = _network.init_params(6, 7, n_outputs, "tanh", rng, np.float64)
+    params[1][:] = rng.uniform(-1.5, 1.5, size=7)
+    return X, y, params
+
+
+@pytest.mark.parametrize("kind", ["binary", "multilabel"])
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES)
+def test_logistic_output_gradients_with_a_fixed_mask_match_central_differences(
+    kind, activation
+):
+    X, y, params = _logistic_problem(kind, m=13)
+    mask = _mask((7, 13))
+    out = "logistic"
+
+    def objective():
+        Z2 = _network.forward(X, params, activation, out, mask)[2]
+        return _network.loss(Z2, y, params, None, 0.2, output=out)
+
+    cache = _network.forward(X, params, activation, out, mask)
+    analytic = _network.backward(
+        X, y, params, cache, activation, None, 0.2, output=out, mask=mask
+    )
+    for name, param, grad in zip(
+        ("W1", "b1", "W2", "b2"), params, analytic, strict=True
+    ):
+        error = _relative_error(_numerical_gradient(objective, param), grad)
+        assert error < 1e-6, f"d{name}: relative error {error:.2e}"
+
+
+@pytest.mark.parametrize("kind", ["binary", "multilabel"])
+def test_blocked_logistic_output_slices_the_mask(kind):
+    X, y, params = _logistic_problem(kind)
+    mask = _mask((7, 23))
+    out = "logistic"
+    cache = _network.forward(X, params, "tanh", out, mask)
+    whole_loss = _network.loss(cache[2], y, params, l2=0.5, output=out)
+    whole = _network.backward(
+        X, y, params, cache, "tanh", l2=0.5, output=out, mask=mask
+    )
+    value, grads = _network.loss_and_gradients(
+        X, y, params, "tanh", l2=0.5, block_rows=5, output=out, mask=mask
+    )
+    assert value == pytest.approx(whole_loss, rel=1e-12)
+    for blocked, reference in zip(grads, whole, strict=True):
+        np.testing.assert_allclose(blocked, reference, rtol=1e-12, atol=1e-15)
 
 
 # ------------------------------------------------------------------ the steps
@@ -224,10 +279,12 @@ def test_a_step_subtracts_the_gradient_of_its_mask(activation, dtype):
         optimizer = GradientDescent(trained, 1.0)
         rng = np.random.default_rng(11)
         if n_threads is None:
-            steps = _steps.GradientSteps(trained, optimizer, activation, 0.1, 0.3, rng)
+            steps = _steps.GradientSteps(
+                trained, optimizer, activation, 0.1, dropout=0.3, rng=rng
+            )
         else:
             steps = _unit_split.UnitSplitSteps(
-                trained, optimizer, n_threads, activation, 0.1, 0.3, rng
+                trained, optimizer, n_threads, activation, 0.1, dropout=0.3, rng=rng
             )
         with steps.running():
             loss = steps.step(X, y, None)
@@ -237,15 +294,37 @@ def test_a_step_subtracts_the_gradient_of_its_mask(activation, dtype):
             np.testing.assert_allclose(old - new, grad, rtol=tolerance, atol=1e-6)
 
 
+@pytest.mark.parametrize("kind", ["binary", "multilabel"])
+def test_split_step_with_logistic_outputs_takes_the_gradient_of_its_mask(kind):
+    X, y, params = _logistic_problem(kind, m=40)
+    mask = _network.dropout_mask(np.random.default_rng(3), (7, 40), 0.3, float)
+    expected_loss, expected = _network.loss_and_gradients(
+        X, y, params, "logistic", output="logistic", mask=mask
+    )
+    for n_threads in (1, 3):
+        trained = _copies(params)
+        steps = _unit_split.UnitSplitSteps(
+            trained, GradientDescent(trained, 1.0), n_threads, "logistic", 0.0,
+            "logistic", dropout=0.3, rng=np.random.default_rng(3),
+        )  # fmt: skip
+        with steps.running():
+            loss = steps.step(X, y, None)
+        assert loss == pytest.approx(expected_loss, rel=1e-12)
+        for old, new, grad in zip(params, trained, expected, strict=True):
+            np.testing.assert_allclose(old - new, grad, rtol=1e-9, atol=1e-14)
+
+
 def _train(n_threads, seed=5, dropout=0.5, n_steps=6):
     X, y, params = _problem(m=64, hidden=40)
     rng = np.random.default_rng(seed)
     optimizer = Adam(params, 0.01)
     if n_threads is None:
-        steps = _steps.GradientSteps(params, optimizer, "tanh", 0.01, dropout, rng)
+        steps = _steps.GradientSteps(
+            params, optimizer, "tanh", 0.01, dropout=dropout, rng=rng
+        )
     else:
         steps = _unit_split.UnitSplitSteps(
-            params, optimizer, n_threads, "tanh", 0.01, dropout, rng
+            params, optimizer, n_threads, "tanh", 0.01, dropout=dropout, rng=rng
         )
     with steps.running():
         losses = [steps.step(X, y, None) for _ in range(n_steps)]
@@ -330,6 +409,20 @@ def test_same_random_state_same_fit_bitwise(digits, split, monkeypatch):
     assert not np.allclose(other_seed.W2_, first.W2_)
     no_dropout = _fit(X, y, hidden_size=hidden_size, dropout=0.0)
     assert not np.allclose(no_dropout.W2_, first.W2_)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multilabel"])
+def test_logistic_output_fits_with_dropout_are_reproducible(digits, kind):
+    X, y = digits
+    if kind == "binary":
+        y = y % 2
+    else:
+        y = np.column_stack([y % 2, y < 5, y == 0]).astype(int)
+    first, second = _fit(X, y), _fit(X, y)
+    assert first.out_activation_ == "logistic"
+    _assert_same_state(first, second)
+    assert not np.allclose(_fit(X, y, dropout=0.0).W2_, first.W2_)
+    assert first.score(X, y) > 0.7  # it learns
 
 
 def test_partial_fit_and_warm_start_with_dropout_are_reproducible(digits):
