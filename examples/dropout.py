@@ -115,7 +115,7 @@ def main():
     ax.set_ylim(max(0.0, low - 0.05), 1.0)
     ax.set_ylabel("accuracy")
     ax.set_title(f"{args.hidden_size} hidden units, {len(X_train):,} digits")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     fig.savefig("dropout_accuracy.png", dpi=100)  # left open: the gallery shows it
 
