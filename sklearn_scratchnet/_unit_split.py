@@ -18,8 +18,8 @@ step, ``_steps.GradientSteps``; ``_steps.steps_for`` chooses between them once
 per fit.
 
 With dropout, the calling thread draws the step's mask before the threads start,
-and each range takes its rows of it: the numbers never depend on the number of
-threads beyond the last bits (below), and the random stream not at all.
+and each range takes its rows of it: the masks, like the plain step's, do not
+depend on the number of threads.
 
 The split depends only on the number of hidden units and of threads, so a fit
 with a given ``random_state`` is reproducible. Across different numbers of
