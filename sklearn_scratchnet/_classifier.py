@@ -12,6 +12,7 @@ after training. ``fit`` reads straight down::
 """
 
 import copy
+import inspect
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -20,6 +21,7 @@ import numpy as np
 import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._available_if import available_if
@@ -179,8 +181,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified), stop
-        when the validation accuracy has not improved by ``tol`` for
-        ``n_iter_no_change`` passes, and keep the weights of the best pass.
+        when the validation score (accuracy unless ``scoring`` says otherwise)
+        has not improved by ``tol`` for ``n_iter_no_change`` passes, and keep the
+        weights of the best pass.
         With ``warm_start``, the weights a fit starts from compete too: a
         continued fit whose passes never beat them keeps them. A validation set
         given to ``fit`` as ``X_val, y_val`` is used instead of a split. Ignored
@@ -199,7 +202,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     tol : float, default=1e-4
         Minimum improvement of the training loss (or, with early stopping, the
-        validation accuracy) that counts as progress.
+        validation score) that counts as progress.
 
     shuffle : bool, default=True
         Shuffle the samples before each pass when training in mini-batches.
@@ -241,6 +244,27 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     max_fun : int, default=15000
         The most loss evaluations "lbfgs" makes.
+
+    scoring : str, callable or None, default=None
+        How a validation set (early stopping's split, or ``X_val, y_val``) is
+        scored after each pass, higher being better, as
+        HistGradientBoostingClassifier's ``scoring``:
+
+        - None: the accuracy (weighted by the validation samples' weights), as
+          MLPClassifier's early stopping;
+        - "loss": minus the validation loss (``-validation_loss_curve_``);
+        - another str: a scorer name, see :func:`sklearn.metrics.get_scorer_names`;
+        - a callable ``scorer(estimator, X, y)``, as for ``GridSearchCV``.
+
+        A scorer is called with the estimator predicting with the weights being
+        scored, the validation samples and their labels, and with their
+        ``sample_weight`` when the validation set is a weighted split and the
+        scorer accepts it. The scores go into ``validation_scores_``; early
+        stopping stops on them and keeps the weights that score best. The
+        scorer must take the validation targets as they come, as in
+        ``GridSearchCV``: "balanced_accuracy" takes no multilabel targets, and
+        "neg_log_loss" fails on a validation set that lacks a class. Beyond
+        MLPClassifier.
 
     dropout : float, default=0.0
         The rate of inverted dropout on the hidden layer, in [0, 1): during
@@ -301,7 +325,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         to stop (as MLPClassifier), and with "lbfgs".
 
     validation_scores_ : list of float or None
-        Validation accuracy after each pass; None without a validation set.
+        Validation score (see ``scoring``; the accuracy by default) after each
+        pass; None without a validation set.
 
     validation_loss_curve_ : list of float or None
         Validation loss after each pass; None without a validation set.
@@ -369,6 +394,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "scoring": [str, callable, None],
         "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
@@ -398,6 +424,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         beta_2=0.999,
         epsilon=1e-8,
         max_fun=15000,
+        scoring=None,
         dropout=0.0,
     ):
         self.hidden_size = hidden_size
@@ -424,6 +451,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.max_fun = max_fun
+        self.scoring = scoring
         self.dropout = dropout
 
     # ------------------------------------------------------------------ public API
@@ -644,6 +672,10 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             # Models saved before two-class and multilabel targets got logistic
             # outputs have one softmax output per class.
             state.setdefault("out_activation_", "softmax")
+        # A parameter added since the model was saved takes its default, the
+        # behaviour the model was trained with.
+        for name, default in _PARAMETER_DEFAULTS.items():
+            state.setdefault(name, default)
         super().__setstate__(state)
 
     # ------------------------------------------------------------------ internals
@@ -722,6 +754,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         before it.
         """
         self._check_dropout_solver()
+        scorer = self._scorer()
         from_current_weights = hasattr(self, "W1_") and (partial or self.warm_start)
         if from_current_weights:
             self._check_same_network(partial)
@@ -749,6 +782,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         X, targets, sample_weight, validation = self._validation_data(
             X, targets, sample_weight, X_val, y_val, rng, partial
         )
+        if validation is not None:
+            validation.scoring = self._validation_scoring(validation, scorer)
         if not from_current_weights:
             self._start_afresh(X.shape[1], X.dtype, rng, validation is not None)
         history = self._history(validation is not None)
@@ -774,7 +809,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         on_validation = self.early_stopping and validation is not None and not partial
 
         def labels():
-            return targets.astype(int) if targets.ndim == 2 else self.classes_[targets]
+            return self._labels_of(targets)
 
         fit_task = self._init_callback_context(max_subtasks=max_passes)
         fit_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
@@ -920,6 +955,77 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             history.validation_scores, history.validation_losses = [], []
             history.best_validation_score = -np.inf
         return history
+
+    def _scorer(self):
+        """The scorer that ``scoring`` names, checked before any work.
+
+        Returns
+        -------
+        scorer : callable or None
+            None for ``scoring=None`` (the accuracy) and ``"loss"``, which the
+            training loop computes from the network's output directly.
+        """
+        if self.scoring is None or (
+            isinstance(self.scoring, str) and self.scoring == "loss"
+        ):
+            return None
+        try:
+            return check_scoring(self, self.scoring)
+        except ValueError as exc:
+            raise ValueError(
+                f"scoring={self.scoring!r}: {exc} Besides the scorer names, "
+                "scoring takes None (the accuracy), 'loss' (minus the validation "
+                "loss) or a callable scorer(estimator, X, y)."
+            ) from exc
+
+    def _validation_scoring(self, validation, scorer):
+        """How the training loop scores ``validation``: None, "loss" or a function.
+
+        A scorer becomes a function of the weights ``params`` that calls it on
+        this estimator predicting with ``params``, the validation samples and
+        their labels (and their weights, when the scorer accepts them).
+        """
+        if scorer is None:
+            return self.scoring
+        y_val = self._labels_of(validation.y)
+        weights = {}
+        if validation.sample_weight is not None:
+            if _accepts_sample_weight(scorer):
+                weights = {"sample_weight": validation.sample_weight}
+            elif np.ptp(validation.sample_weight) > 0:
+                warnings.warn(
+                    f"scoring={self.scoring!r} takes no sample_weight, so the "
+                    "validation samples are scored unweighted although their "
+                    "sample (or class) weights differ. Give a scorer that accepts "
+                    "sample_weight, such as one made by sklearn.metrics."
+                    "make_scorer, to weigh them.",
+                    UserWarning,
+                    stacklevel=5,
+                )
+
+        def score(params):
+            with self._predicting_with(params):
+                return scorer(self, validation.X, y_val, **weights)
+
+        return score
+
+    @contextmanager
+    def _predicting_with(self, params):
+        """The estimator predicting with the weights ``params``, for a scorer.
+
+        The weights and the model state are put back afterwards. The feature
+        names are hidden meanwhile: a validation set is validated data, an array
+        without column names.
+        """
+        names = ("W1_", "b1_", "W2_", "b2_", "feature_names_in_")
+        saved = {name: self.__dict__.pop(name) for name in names if name in vars(self)}
+        self.W1_, self.b1_, self.W2_, self.b2_ = params
+        try:
+            yield
+        finally:
+            for name in names:
+                self.__dict__.pop(name, None)
+            self.__dict__.update(saved)
 
     def _optimizer_for(self, partial):
         """The update rule: partial_fit continues the previous one's state."""
@@ -1099,6 +1205,10 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         return np.searchsorted(self.classes_, y)
 
+    def _labels_of(self, targets):
+        """The labels that the network's targets encode: ``_encode_labels`` undone."""
+        return targets.astype(int) if targets.ndim == 2 else self.classes_[targets]
+
     def _check_every_class(self, targets):
         """A warm-started fit, as MLPClassifier's, needs every class in y."""
         if targets.ndim == 2:
@@ -1220,6 +1330,18 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         return X, targets, sample_weight, None
 
 
+def _accepts_sample_weight(scorer):
+    """Whether ``scorer(estimator, X, y, sample_weight=...)`` can be called."""
+    try:
+        parameters = inspect.signature(scorer).parameters.values()
+    except (TypeError, ValueError):  # no signature to read
+        return False
+    return any(
+        p.name == "sample_weight" or p.kind is inspect.Parameter.VAR_KEYWORD
+        for p in parameters
+    )
+
+
 def _warn_if_unscaled(X):
     """Warn when features are so large that the network cannot train well."""
     values = X.data if hasattr(X, "tocsr") else X  # a sparse matrix's stored values
@@ -1253,6 +1375,15 @@ def _bounded(Z2):
         )
     limit = np.finfo(Z2.dtype).max / 2
     return np.clip(Z2, -limit, limit, out=Z2)
+
+
+_PARAMETER_DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(
+        ScratchMLPClassifier.__init__
+    ).parameters.items()
+    if name != "self"
+}
 
 
 def _log_tiny(dtype):

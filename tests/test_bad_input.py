@@ -557,6 +557,7 @@ INVALID_PARAMETERS = {
     "beta_2": [1.0, -0.1, np.nan],
     "epsilon": [0, -1e-8, "x"],
     "max_fun": [0, 1.5, None],
+    "scoring": [3, 1.5, ["accuracy"]],
     "dropout": [1.0, -0.1, np.nan, "x"],
 }
 PARAMETER_CASES = [
