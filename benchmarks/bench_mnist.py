@@ -491,6 +491,9 @@ def run(args):
 
     blas = threadpoolctl.threadpool_info()
     print(f"# MNIST benchmark ({'quick' if args.quick else 'full'})\n")
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    command = " ".join(["python", "benchmarks/bench_mnist.py", *sys.argv[1:]])
+    print(f"`{command}`, started {started}.\n")
     print(
         f"{X_train.shape[0]} train / {X_test.shape[0]} test digits, "
         f"{os.cpu_count()} CPUs, numpy {np.__version__}, scikit-learn "
@@ -699,7 +702,8 @@ def run_lbfgs(args, data, repeats):
                 here["loss"].append(float(model.loss_))
                 print(
                     f"{config.name}, {dtype_name}, {impl}: {seconds:.2f} s, "
-                    f"{model.n_iter_} iterations",
+                    f"{model.n_iter_} iterations, test accuracy "
+                    f"{100 * here['accuracy'][-1]:.2f} %",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -749,7 +753,8 @@ def run_lbfgs(args, data, repeats):
         "the same objective (cross-entropy plus the same L2 penalty; "
         "MLPClassifier's `alpha` is `l2` here), the same initial weights, the "
         "other options at their defaults (`tol=1e-4`, `max_fun=15000`). The "
-        "seed is the repeat's number. fit s: the `fit` call alone, as above. "
+        "seed is the repeat's number. fit s: the `fit` call alone, on data "
+        "already in memory. "
         "On float32 data, ScratchMLPClassifier computes in float32, while "
         "MLPClassifier's weights become float64 after L-BFGS-B's first step, "
         "so its products are computed in float64."
