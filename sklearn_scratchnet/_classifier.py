@@ -12,6 +12,7 @@ after training. ``fit`` reads straight down::
 """
 
 import copy
+import inspect
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -20,16 +21,20 @@ import numpy as np
 import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     check_classification_targets,
+    type_of_target,
 )
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
+    column_or_1d,
     validate_data,
 )
 
@@ -121,6 +126,12 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     descent with learning rate ``alpha=0.1`` for 500 passes; only the initial
     weights differ, Glorot-uniform rather than the note's U(-0.5, 0.5).
 
+    As MLPClassifier, it takes three kinds of targets: three or more classes
+    (the note's softmax output), two classes (one logistic output unit, the
+    probability of the second class) and multilabel targets, a 0/1 indicator
+    matrix (one logistic output unit per label, ``predict`` returning the
+    indicator matrix).
+
     Parameters
     ----------
     hidden_size : int, default=10
@@ -165,12 +176,14 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Weights for classes as ``{label: weight}``; labels not listed get 1.
         "balanced" weights classes inversely to their (sample-weighted)
         frequency in the training data; in ``partial_fit``, in all the data
-        passed to ``partial_fit`` so far.
+        passed to ``partial_fit`` so far. Not for multilabel targets (use
+        ``sample_weight``).
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified), stop
-        when the validation accuracy has not improved by ``tol`` for
-        ``n_iter_no_change`` passes, and keep the weights of the best pass.
+        when the validation score (accuracy unless ``scoring`` says otherwise)
+        has not improved by ``tol`` for ``n_iter_no_change`` passes, and keep the
+        weights of the best pass.
         With ``warm_start``, the weights a fit starts from compete too: a
         continued fit whose passes never beat them keeps them. A validation set
         given to ``fit`` as ``X_val, y_val`` is used instead of a split. Ignored
@@ -189,7 +202,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     tol : float, default=1e-4
         Minimum improvement of the training loss (or, with early stopping, the
-        validation accuracy) that counts as progress.
+        validation score) that counts as progress.
 
     shuffle : bool, default=True
         Shuffle the samples before each pass when training in mini-batches.
@@ -232,6 +245,27 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     max_fun : int, default=15000
         The most loss evaluations "lbfgs" makes.
 
+    scoring : str, callable or None, default=None
+        How a validation set (early stopping's split, or ``X_val, y_val``) is
+        scored after each pass, higher being better, as
+        HistGradientBoostingClassifier's ``scoring``:
+
+        - None: the accuracy (weighted by the validation samples' weights), as
+          MLPClassifier's early stopping;
+        - "loss": minus the validation loss (``-validation_loss_curve_``);
+        - another str: a scorer name, see :func:`sklearn.metrics.get_scorer_names`;
+        - a callable ``scorer(estimator, X, y)``, as for ``GridSearchCV``.
+
+        A scorer is called with the estimator predicting with the weights being
+        scored, the validation samples and their labels, and with their
+        ``sample_weight`` when the validation set is a weighted split and the
+        scorer accepts it. The scores go into ``validation_scores_``; early
+        stopping stops on them and keeps the weights that score best. The
+        scorer must take the validation targets as they come, as in
+        ``GridSearchCV``: "balanced_accuracy" takes no multilabel targets, and
+        "neg_log_loss" fails on a validation set that lacks a class. Beyond
+        MLPClassifier.
+
     Attributes
     ----------
     W1_ : ndarray of shape (hidden_size, `n_features_in_`)
@@ -240,14 +274,15 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     b1_ : ndarray of shape (hidden_size,)
         Hidden-layer biases, the note's b1.
 
-    W2_ : ndarray of shape (n_classes, hidden_size)
+    W2_ : ndarray of shape (`n_outputs_`, hidden_size)
         Output-layer weights, the note's W2.
 
-    b2_ : ndarray of shape (n_classes,)
+    b2_ : ndarray of shape (`n_outputs_`,)
         Output-layer biases, the note's b2.
 
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels; for multilabel targets, the label columns
+        ``0 .. n_labels - 1``.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -276,7 +311,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         to stop (as MLPClassifier), and with "lbfgs".
 
     validation_scores_ : list of float or None
-        Validation accuracy after each pass; None without a validation set.
+        Validation score (see ``scoring``; the accuracy by default) after each
+        pass; None without a validation set.
 
     validation_loss_curve_ : list of float or None
         Validation loss after each pass; None without a validation set.
@@ -288,10 +324,12 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         3: the input, the hidden and the output layer.
 
     n_outputs_ : int
-        Number of output units (one per class).
+        Number of output units: one per class (softmax), 1 for two classes,
+        one per label for multilabel targets.
 
-    out_activation_ : str
-        The output activation, "softmax".
+    out_activation_ : {"softmax", "logistic"}
+        The output activation: "softmax" for three or more classes, "logistic"
+        for two classes and for multilabel targets.
 
     coefs_ : list of ndarray
         Read-only views ``[W1_.T, W2_.T]`` in MLPClassifier's orientation.
@@ -342,6 +380,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "scoring": [str, callable, None],
     }
 
     def __init__(
@@ -370,6 +409,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         beta_2=0.999,
         epsilon=1e-8,
         max_fun=15000,
+        scoring=None,
     ):
         self.hidden_size = hidden_size
         self.alpha = alpha
@@ -395,6 +435,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.max_fun = max_fun
+        self.scoring = scoring
 
     # ------------------------------------------------------------------ public API
 
@@ -406,8 +447,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data (MNIST: pixels scaled to [0, 1]).
-        y : array-like of shape (n_samples,)
-            Class labels.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a 0/1 indicator matrix of multilabel targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; each sample's share of the loss is its weight
             over the total. Weight k is equivalent to repeating a sample k times
@@ -416,8 +457,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             Own validation set. Recorded in ``validation_scores_`` and
             ``validation_loss_curve_`` after each pass; with ``early_stopping``
             it decides when to stop instead of a held-out split.
-        y_val : array-like of shape (n_val,), default=None
-            Labels of ``X_val``; required with it.
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
+            Labels of ``X_val``, as ``y``; required with it.
 
         Returns
         -------
@@ -457,13 +498,15 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             A batch of training data.
-        y : array-like of shape (n_samples,)
-            Its labels; a batch may lack some classes.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Its labels (or multilabel indicator matrix); a batch may lack some
+            classes.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights.
         classes : array-like of shape (n_classes,), default=None
-            All the labels the model will ever see. Required on the first call,
-            optional (but must not change) afterwards.
+            All the labels the model will ever see (for multilabel targets,
+            ``range(n_labels)``). Required on the first call, optional (but
+            must not change) afterwards.
 
         Returns
         -------
@@ -481,6 +524,10 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def predict_proba(self, X):
         """Class probabilities, the note's A2 = softmax(Z2).
 
+        With two classes, the logistic output is the second class's
+        probability p, and the rows are ``[1 - p, p]``; with multilabel
+        targets, each label's probability.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -489,9 +536,23 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Rows sum to one; columns follow ``classes_``.
+            Rows sum to one (except for multilabel targets); columns follow
+            ``classes_``. No probability is below the smallest positive normal
+            number of its dtype, so that its logarithm is
+            ``predict_log_proba``'s, finite; a label's probability (multilabel
+            targets) is also below 1.
         """
-        return _network.softmax(self._logits(X)).T
+        Z2 = self._logits(X)
+        if self.out_activation_ == "softmax":
+            proba = _network.softmax(Z2).T
+        elif self._is_binary():  # [1 - p, p] = [sigma(-z), sigma(z)]
+            proba = _network.logistic(np.vstack([-Z2[0], Z2[0]])).T
+        else:
+            # Each label's probability, strictly below 1 too: the largest
+            # float under 1 stands for a certainty that rounded up.
+            proba = _network.logistic(Z2).T
+            np.minimum(proba, 1 - np.finfo(proba.dtype).epsneg, out=proba)
+        return np.maximum(proba, np.finfo(proba.dtype).tiny, out=proba)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, finite for any logits.
@@ -504,9 +565,17 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``.
+            Columns follow ``classes_``; ``log(predict_proba(X))``, at least
+            the logarithm of the dtype's smallest positive normal number.
         """
-        return _network.log_softmax(self._logits(X)).T
+        Z2 = self._logits(X)
+        if self.out_activation_ == "softmax":
+            log_proba = _network.log_softmax(Z2).T
+        elif self._is_binary():  # log sigma(-z) = -log(1 + exp(z)), log sigma(z)
+            log_proba = -np.logaddexp(0, np.vstack([Z2[0], -Z2[0]])).T
+        else:
+            log_proba = -np.logaddexp(0, -Z2).T
+        return np.maximum(log_proba, _log_tiny(log_proba.dtype), out=log_proba)
 
     def predict(self, X):
         """Most probable class of each sample.
@@ -518,11 +587,17 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Labels from ``classes_``; for multilabel targets, the 0/1 indicator
+            matrix (a label is predicted where its probability exceeds 0.5).
         """
         Z2 = self._logits(X)
-        return self.classes_[np.argmax(Z2, axis=0)]
+        if self.out_activation_ == "softmax":
+            return self.classes_[np.argmax(Z2, axis=0)]
+        predicted = (_network.logistic(Z2) > 0.5).astype(int)
+        if self._is_binary():
+            return self.classes_[predicted[0]]
+        return predicted.T
 
     @property
     def n_layers_(self):
@@ -532,15 +607,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     @property
     def n_outputs_(self):
-        """Number of output units: one per class."""
+        """Number of output units: one per class, 1 for two, one per label."""
         check_is_fitted(self)
-        return len(self.classes_)
-
-    @property
-    def out_activation_(self):
-        """The output layer's activation: "softmax"."""
-        check_is_fitted(self)
-        return "softmax"
+        return self.W2_.shape[0]
 
     @property
     def coefs_(self):
@@ -557,6 +626,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # Class weights weight classes; multilabel targets have none to weight.
+        tags.classifier_tags.multi_label = self.class_weight is None
         return tags
 
     def __getstate__(self):
@@ -580,6 +651,14 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                     ),
                     stacklevel=2,
                 )
+        if "W1_" in state:
+            # Models saved before two-class and multilabel targets got logistic
+            # outputs have one softmax output per class.
+            state.setdefault("out_activation_", "softmax")
+        # A parameter added since the model was saved takes its default, the
+        # behaviour the model was trained with.
+        for name, default in _PARAMETER_DEFAULTS.items():
+            state.setdefault(name, default)
         super().__setstate__(state)
 
     # ------------------------------------------------------------------ internals
@@ -597,7 +676,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         )
         # Finiteness is checked block by block, right before each block's matrix
         # product, so that X is read from memory once rather than twice.
-        Z2 = np.empty((len(self.classes_), X.shape[0]), dtype=self.W1_.dtype)
+        Z2 = np.empty((self.W2_.shape[0], X.shape[0]), dtype=self.W1_.dtype)
         for start in range(0, X.shape[0], _network.BLOCK_ROWS):
             block = slice(start, start + _network.BLOCK_ROWS)
             X_block = X[block]
@@ -609,6 +688,20 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _params(self):
         return self.W1_, self.b1_, self.W2_, self.b2_
+
+    def _is_binary(self):
+        """Two classes on one logistic output unit (the second class's)."""
+        return self.out_activation_ == "logistic" and not self._is_multilabel()
+
+    def _is_multilabel(self):
+        """Whether the model learns multilabel targets (an indicator matrix)."""
+        return self.__dict__.get("_multilabel", False)
+
+    def _n_output_units(self):
+        """Output units for this fit's targets: 1 for two classes."""
+        if self.out_activation_ == "logistic" and not self._is_multilabel():
+            return 1
+        return len(self.classes_)
 
     @contextmanager
     def _kept_on_failure(self):
@@ -643,12 +736,13 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         optimizer state, the shuffling stream and the class totals of the calls
         before it.
         """
+        scorer = self._scorer()
         from_current_weights = hasattr(self, "W1_") and (partial or self.warm_start)
         if from_current_weights:
             self._check_same_network(partial)
         elif not partial:
             self._forget_training()
-        X, y_index, sample_weight = self._training_data(
+        X, targets, sample_weight = self._training_data(
             X, y, sample_weight, from_current_weights, partial
         )
         _warn_if_unscaled(X)
@@ -656,9 +750,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         if not counted.all():
             # A zero weight means the sample counts for nothing; dropping it keeps
             # mini-batches and the validation split made of samples that count.
-            X, y_index, sample_weight = (
+            X, targets, sample_weight = (
                 X[counted],
-                y_index[counted],
+                targets[counted],
                 sample_weight[counted],
             )
         if partial:
@@ -667,21 +761,23 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         else:
             rng = check_random_state(self.random_state)
-        X, y_index, sample_weight, validation = self._validation_data(
-            X, y_index, sample_weight, X_val, y_val, rng, partial
+        X, targets, sample_weight, validation = self._validation_data(
+            X, targets, sample_weight, X_val, y_val, rng, partial
         )
+        if validation is not None:
+            validation.scoring = self._validation_scoring(validation, scorer)
         if not from_current_weights:
             self._start_afresh(X.shape[1], X.dtype, rng, validation is not None)
         history = self._history(validation is not None)
         if self.solver == "lbfgs":
-            return self._fit_lbfgs(X, y_index, sample_weight, validation, history)
+            return self._fit_lbfgs(X, targets, sample_weight, validation, history)
         return self._fit_stochastic(
-            X, y_index, sample_weight, validation, history, rng, partial,
+            X, targets, sample_weight, validation, history, rng, partial,
             from_current_weights,
         )  # fmt: skip
 
     def _fit_stochastic(
-        self, X, y_index, sample_weight, validation, history, rng, partial,
+        self, X, targets, sample_weight, validation, history, rng, partial,
         from_current_weights,
     ):  # fmt: skip
         """Train with the training loop: passes of mini-batch steps."""
@@ -689,17 +785,18 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         batch_size = min(self.batch_size or X.shape[0], X.shape[0])
         optimizer = self._optimizer_for(partial)
         steps = _steps.steps_for(
-            X, batch_size, self._params(), optimizer, self.activation, self.l2
-        )
+            X, batch_size, self._params(), optimizer, self.activation, self.l2,
+            self.out_activation_,
+        )  # fmt: skip
         on_validation = self.early_stopping and validation is not None and not partial
 
         def labels():
-            return self.classes_[y_index]
+            return self._labels_of(targets)
 
         fit_task = self._init_callback_context(max_subtasks=max_passes)
         fit_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
         outcome = _training.train(
-            steps, X, y_index, sample_weight,
+            steps, X, targets, sample_weight,
             max_passes=max_passes,
             batch_size=batch_size,
             shuffle=self.shuffle,
@@ -736,12 +833,13 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self._warn_about(outcome, max_passes, partial)
         return self
 
-    def _fit_lbfgs(self, X, y_index, sample_weight, validation, history):
+    def _fit_lbfgs(self, X, targets, sample_weight, validation, history):
         """Minimise the loss over all the data with SciPy's L-BFGS-B."""
         outcome = _lbfgs.minimize(
-            self._params(), X, y_index, sample_weight,
+            self._params(), X, targets, sample_weight,
             activation=self.activation, l2=self.l2, max_iter=self.max_iter,
             max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+            output=self.out_activation_,
         )  # fmt: skip
         self.W1_, self.b1_, self.W2_, self.b2_ = outcome.params
         self._optimizer = None
@@ -784,7 +882,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def _start_afresh(self, n_features, dtype, rng, with_validation):
         """Draw the initial weights and empty the training record."""
         self.W1_, self.b1_, self.W2_, self.b2_ = _network.init_params(
-            n_features, int(self.hidden_size), len(self.classes_), self.activation,
+            n_features, int(self.hidden_size), self._n_output_units(), self.activation,
             rng, dtype,
         )  # fmt: skip
         self.n_iter_ = 0
@@ -820,6 +918,77 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             history.validation_scores, history.validation_losses = [], []
             history.best_validation_score = -np.inf
         return history
+
+    def _scorer(self):
+        """The scorer that ``scoring`` names, checked before any work.
+
+        Returns
+        -------
+        scorer : callable or None
+            None for ``scoring=None`` (the accuracy) and ``"loss"``, which the
+            training loop computes from the network's output directly.
+        """
+        if self.scoring is None or (
+            isinstance(self.scoring, str) and self.scoring == "loss"
+        ):
+            return None
+        try:
+            return check_scoring(self, self.scoring)
+        except ValueError as exc:
+            raise ValueError(
+                f"scoring={self.scoring!r}: {exc} Besides the scorer names, "
+                "scoring takes None (the accuracy), 'loss' (minus the validation "
+                "loss) or a callable scorer(estimator, X, y)."
+            ) from exc
+
+    def _validation_scoring(self, validation, scorer):
+        """How the training loop scores ``validation``: None, "loss" or a function.
+
+        A scorer becomes a function of the weights ``params`` that calls it on
+        this estimator predicting with ``params``, the validation samples and
+        their labels (and their weights, when the scorer accepts them).
+        """
+        if scorer is None:
+            return self.scoring
+        y_val = self._labels_of(validation.y)
+        weights = {}
+        if validation.sample_weight is not None:
+            if _accepts_sample_weight(scorer):
+                weights = {"sample_weight": validation.sample_weight}
+            elif np.ptp(validation.sample_weight) > 0:
+                warnings.warn(
+                    f"scoring={self.scoring!r} takes no sample_weight, so the "
+                    "validation samples are scored unweighted although their "
+                    "sample (or class) weights differ. Give a scorer that accepts "
+                    "sample_weight, such as one made by sklearn.metrics."
+                    "make_scorer, to weigh them.",
+                    UserWarning,
+                    stacklevel=5,
+                )
+
+        def score(params):
+            with self._predicting_with(params):
+                return scorer(self, validation.X, y_val, **weights)
+
+        return score
+
+    @contextmanager
+    def _predicting_with(self, params):
+        """The estimator predicting with the weights ``params``, for a scorer.
+
+        The weights and the model state are put back afterwards. The feature
+        names are hidden meanwhile: a validation set is validated data, an array
+        without column names.
+        """
+        names = ("W1_", "b1_", "W2_", "b2_", "feature_names_in_")
+        saved = {name: self.__dict__.pop(name) for name in names if name in vars(self)}
+        self.W1_, self.b1_, self.W2_, self.b2_ = params
+        try:
+            yield
+        finally:
+            for name in names:
+                self.__dict__.pop(name, None)
+            self.__dict__.update(saved)
 
     def _optimizer_for(self, partial):
         """The update rule: partial_fit continues the previous one's state."""
@@ -894,7 +1063,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
 
     def _training_data(self, X, y, sample_weight, from_current_weights, partial):
-        """Validated X, each label's index into ``classes_``, and the weights."""
+        """Validated X, the network's targets (see ``_encode_labels``), the weights."""
         X, y = validate_data(
             self,
             X,
@@ -902,19 +1071,93 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             accept_sparse="csr",
             dtype=self.W1_.dtype if from_current_weights else (np.float64, np.float32),
             reset=not from_current_weights,
+            multi_output=True,
         )
-        check_classification_targets(y)
-        y_index = self._encode_labels(y, from_current_weights or partial)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if from_current_weights or partial:
+            # partial_fit's first call: classes_ comes from `classes`.
+            self._check_same_kind_of_targets(y, first=not from_current_weights)
+        else:
+            self._set_output_for(y)
+        targets = self._encode_labels(y, X.dtype)
         if from_current_weights and not partial:
-            self._check_every_class(y_index)
-        sample_weight = self._training_weights(sample_weight, X, y_index, partial)
-        return X, y_index, sample_weight
+            self._check_every_class(targets)
+        sample_weight = self._training_weights(sample_weight, X, targets, partial)
+        return X, targets, sample_weight
 
-    def _encode_labels(self, y, continuing, name="y"):
-        """Map labels to indices into ``classes_``, setting ``classes_`` if new."""
-        if not continuing:
+    def _set_output_for(self, y):
+        """Set ``classes_`` and the output layer for the targets y of a new fit."""
+        kind = self._kind_of_targets(y)
+        self._multilabel = kind == "multilabel-indicator"
+        if self._multilabel:
+            self.classes_ = np.arange(y.shape[1])
+        else:
             self.classes_ = np.unique(y)
             self._check_two_classes()
+        self.out_activation_ = (
+            "softmax" if kind == "multiclass" and len(self.classes_) > 2 else "logistic"
+        )
+
+    def _kind_of_targets(self, y, name="y"):
+        """type_of_target's name for y, refused unless the network can learn it."""
+        check_classification_targets(y)
+        kind = type_of_target(y, input_name=name)
+        if kind not in ("binary", "multiclass", "multilabel-indicator"):
+            raise ValueError(
+                f"{type(self).__name__} learns class labels (a 1-D {name}) or "
+                f"multilabel targets (a 2-D 0/1 indicator matrix), but {name} is "
+                f"{kind!r}: a 2-D {name} with values other than 0 and 1. Train one "
+                "model per output column (sklearn.multioutput.MultiOutputClassifier)."
+            )
+        return kind
+
+    def _check_same_kind_of_targets(self, y, first):
+        """Continued training needs the kind of targets the network was built for.
+
+        ``first`` marks partial_fit's first call, where ``classes`` gave
+        ``classes_`` and the output layer is set here.
+        """
+        multilabel = self._kind_of_targets(y) == "multilabel-indicator"
+        if first:
+            if multilabel and not np.array_equal(self.classes_, np.arange(y.shape[1])):
+                raise ValueError(
+                    f"y is a multilabel indicator matrix of {y.shape[1]} labels, "
+                    f"so classes must be range({y.shape[1]}); got "
+                    f"{self.classes_.tolist()}."
+                )
+            self.out_activation_ = (
+                "softmax" if not multilabel and len(self.classes_) > 2 else "logistic"
+            )
+            self._multilabel = multilabel
+            return
+        if multilabel != self._is_multilabel() or (
+            multilabel and y.shape[1] != len(self.classes_)
+        ):
+            fitted = (
+                f"a multilabel indicator matrix of {len(self.classes_)} labels"
+                if self._is_multilabel()
+                else "class labels"
+            )
+            given = (
+                f"a multilabel indicator matrix of {y.shape[1]} labels"
+                if multilabel
+                else "class labels"
+            )
+            raise ValueError(
+                f"The model was fitted on {fitted}, but y is {given}. Continued "
+                "training (warm_start=True, partial_fit) needs the same kind of "
+                "targets; call fit with warm_start=False to start afresh."
+            )
+
+    def _encode_labels(self, y, dtype, name="y"):
+        """The network's targets: class indices, or the indicator matrix.
+
+        Labels become their indices into ``classes_`` (checking that all are
+        known); a multilabel indicator matrix becomes floats of ``dtype``.
+        """
+        if y.ndim == 2:
+            return np.asarray(y, dtype=dtype)
         unknown = np.setdiff1d(y, self.classes_)
         if unknown.size:
             raise ValueError(
@@ -925,9 +1168,15 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
         return np.searchsorted(self.classes_, y)
 
-    def _check_every_class(self, y_index):
+    def _labels_of(self, targets):
+        """The labels that the network's targets encode: ``_encode_labels`` undone."""
+        return targets.astype(int) if targets.ndim == 2 else self.classes_[targets]
+
+    def _check_every_class(self, targets):
         """A warm-started fit, as MLPClassifier's, needs every class in y."""
-        present = np.unique(y_index)
+        if targets.ndim == 2:
+            return  # every label column is there
+        present = np.unique(targets)
         if len(present) < len(self.classes_):
             raise ValueError(
                 "warm_start=True continues the fitted model, so y must have the "
@@ -937,7 +1186,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 "afresh on these classes."
             )
 
-    def _training_weights(self, sample_weight, X, y_index, partial):
+    def _training_weights(self, sample_weight, X, targets, partial):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
@@ -948,10 +1197,21 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             sample_weight = sample_weight / sample_weight.max()
         # partial_fit's "balanced" weights follow the class totals of all the data
         # passed to partial_fit so far; fit uses its own data's totals.
+        if targets.ndim == 2:
+            if self.class_weight is not None:
+                raise ValueError(
+                    "class_weight applies to class labels, not to multilabel "
+                    "targets. Set class_weight=None, and weight the samples with "
+                    "fit's sample_weight instead."
+                )
+            targets = None  # no classes to weight
         earlier = self.__dict__.get("_class_totals") if partial else None
-        sample_weight, class_totals = class_weights_per_sample(
-            self.class_weight, self.classes_, y_index, sample_weight, earlier
-        )
+        if targets is None:
+            class_totals = None
+        else:
+            sample_weight, class_totals = class_weights_per_sample(
+                self.class_weight, self.classes_, targets, sample_weight, earlier
+            )
         self._class_totals = class_totals
         if not sample_weight.sum() > 0:
             raise ValueError(
@@ -976,19 +1236,41 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             raise ValueError(f"X_val: {exc}") from exc
         assert_all_finite(X_val, input_name="X_val", estimator_name=type(self).__name__)
         y_val = np.asarray(y_val)
-        if y_val.ndim != 1 or y_val.shape[0] != X_val.shape[0]:
+        multilabel = self._is_multilabel()
+        shape = (
+            f"(n_val, {len(self.classes_)}), an indicator matrix as y"
+            if multilabel
+            else "(n_val,), one label per row of X_val"
+        )
+        if y_val.ndim != (2 if multilabel else 1) or (
+            y_val.shape[0] != X_val.shape[0]
+            or (multilabel and y_val.shape[1] != len(self.classes_))
+        ):
             raise ValueError(
-                f"y_val must be 1-D with one label per row of X_val; got shape "
-                f"{y_val.shape} for X_val of shape {X_val.shape}."
+                f"y_val must have shape {shape}; got shape {y_val.shape} for "
+                f"X_val of shape {X_val.shape}."
             )
-        y_val = self._encode_labels(y_val, continuing=True, name="y_val")
-        return _training.ValidationSet(X_val, y_val)
+        if multilabel:
+            self._kind_of_targets(y_val, name="y_val")
+        y_val = self._encode_labels(y_val, dtype, name="y_val")
+        return _training.ValidationSet(X_val, y_val, output=self.out_activation_)
 
-    def _split_validation(self, X, y_index, sample_weight, rng):
-        """Hold out ``validation_fraction`` of the data, stratified by class."""
-        X, X_val, y_index, y_val, sample_weight, w_val = stratified_hold_out(
+    def _split_validation(self, X, targets, sample_weight, rng):
+        """Hold out ``validation_fraction`` of the data, stratified by class.
+
+        Multilabel targets have no classes to stratify by: the samples are held
+        out at random, as MLPClassifier does.
+        """
+        if targets.ndim == 2:
+            X, X_val, targets, y_val, sample_weight, w_val = train_test_split(
+                X, targets, sample_weight, test_size=self.validation_fraction,
+                random_state=rng,
+            )  # fmt: skip
+            validation = _training.ValidationSet(X_val, y_val, w_val, "logistic")
+            return X, targets, sample_weight, validation
+        X, X_val, targets, y_val, sample_weight, w_val = stratified_hold_out(
             X,
-            y_index,
+            targets,
             sample_weight,
             fraction=self.validation_fraction,
             random_state=rng,
@@ -998,16 +1280,29 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             if_impossible="warn",
             stacklevel=7,  # the caller of fit
         )
-        return X, y_index, sample_weight, _training.ValidationSet(X_val, y_val, w_val)
+        validation = _training.ValidationSet(X_val, y_val, w_val, self.out_activation_)
+        return X, targets, sample_weight, validation
 
-    def _validation_data(self, X, y_index, sample_weight, X_val, y_val, rng, partial):
+    def _validation_data(self, X, targets, sample_weight, X_val, y_val, rng, partial):
         """The validation set: the one given, a held-out split, or None."""
         if X_val is not None or y_val is not None:
             validation = self._validation_set(X_val, y_val, X.dtype)
-            return X, y_index, sample_weight, validation
+            return X, targets, sample_weight, validation
         if self.early_stopping and not partial and self.solver != "lbfgs":
-            return self._split_validation(X, y_index, sample_weight, rng)
-        return X, y_index, sample_weight, None
+            return self._split_validation(X, targets, sample_weight, rng)
+        return X, targets, sample_weight, None
+
+
+def _accepts_sample_weight(scorer):
+    """Whether ``scorer(estimator, X, y, sample_weight=...)`` can be called."""
+    try:
+        parameters = inspect.signature(scorer).parameters.values()
+    except (TypeError, ValueError):  # no signature to read
+        return False
+    return any(
+        p.name == "sample_weight" or p.kind is inspect.Parameter.VAR_KEYWORD
+        for p in parameters
+    )
 
 
 def _warn_if_unscaled(X):
@@ -1045,7 +1340,23 @@ def _bounded(Z2):
     return np.clip(Z2, -limit, limit, out=Z2)
 
 
+_PARAMETER_DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(
+        ScratchMLPClassifier.__init__
+    ).parameters.items()
+    if name != "self"
+}
+
+
+def _log_tiny(dtype):
+    """log of the smallest positive normal number of dtype: -708 in float64."""
+    return np.log(np.finfo(dtype).tiny, dtype=dtype)
+
+
 _TRAINING_STATE = ("_optimizer", "_partial_fit_rng", "_class_totals")
+# Private parts of the fitted model, kept and restored with its attributes.
+_PRIVATE_MODEL_STATE = ("_multilabel",)
 _VERSION_STAMP = "_saved_with_versions"
 
 
@@ -1056,7 +1367,7 @@ def _library_versions():
 def _is_model_state(name):
     """Fitted attributes (``W1_``, ``classes_``...) and private training state."""
     return (name.endswith("_") and not name.startswith("__")) or (
-        name in _TRAINING_STATE
+        name in _TRAINING_STATE + _PRIVATE_MODEL_STATE
     )
 
 

@@ -65,7 +65,7 @@ def unpack(vector, like):
 
 def minimize(
     params, X, y, sample_weight, *, activation, l2, max_iter, max_fun, tol,
-    verbose=False,
+    verbose=False, output="softmax",
 ):  # fmt: skip
     """Minimise the loss of the network ``params`` on ``(X, y)`` with L-BFGS-B.
 
@@ -75,8 +75,8 @@ def minimize(
         The starting ``(W1, b1, W2, b2)``; not modified.
     X : ndarray or sparse matrix of shape (n_samples, n_features)
         Training data.
-    y : ndarray of shape (n_samples,)
-        Class indices.
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        The targets, as ``_network.targets`` takes them.
     sample_weight : ndarray of shape (n_samples,)
         Positive weights.
     activation : str
@@ -91,6 +91,8 @@ def minimize(
         Stop when no gradient component exceeds it (SciPy's ``gtol``).
     verbose : bool, default=False
         Print the loss after each iteration.
+    output : {"softmax", "logistic"}, default="softmax"
+        The output activation.
 
     Returns
     -------
@@ -100,7 +102,7 @@ def minimize(
     def loss_and_gradient(vector):
         current = unpack(vector, params)
         loss, grads = _network.loss_and_gradients(
-            X, y, current, activation, sample_weight, l2
+            X, y, current, activation, sample_weight, l2, output=output
         )
         return loss, pack(grads)
 

@@ -39,7 +39,13 @@ product fast. The note's layout also makes
 the softmax fast: its sums and maxima run over the few classes of each column,
 which NumPy vectorises across all samples at once.
 
-Two generalisations of the note, both reducing to it by default:
+Three generalisations of the note, each reducing to it by default:
+
+* ``output="logistic"``: for two classes and for multilabel targets, the output
+  layer is one logistic unit per label, ``A2 = sigma(Z2)``, with the binary
+  cross-entropy, as scikit-learn's MLPClassifier has it. That pairing keeps the
+  note's ``dZ2 = A2 - Y``, so backward propagation is unchanged; ``Y`` holds
+  each label's 0 or 1 (:func:`targets`).
 
 * ``sample_weight``: the note's ``1/m`` is each sample's share of the mean loss.
   With weights ``w`` that share becomes ``w_i / sum(w)``; with no weights it is
@@ -132,11 +138,68 @@ def log_softmax(Z2):
     return shifted - np.log(np.exp(shifted).sum(axis=0))
 
 
+#: The output activations, by name: the note's softmax over the classes, or one
+#: logistic unit per label (two classes, or multilabel targets).
+OUTPUTS = {"softmax": softmax, "logistic": logistic}
+
+
 def one_hot(y, n_classes, dtype):
     """The note's ``Y``: one column per sample with a 1 in its class's row."""
     Y = np.zeros((n_classes, y.shape[0]), dtype=dtype)
     Y[y, np.arange(y.shape[0])] = 1
     return Y
+
+
+def targets(y, n_outputs, output, dtype):
+    """The note's ``Y`` (n_outputs, m): what each output unit should give.
+
+    Parameters
+    ----------
+    y : ndarray of shape (m,) or (m, n_outputs)
+        Class indices for the softmax output and for a single logistic output
+        (two classes: index 0 or 1); a 0/1 indicator matrix for several
+        logistic outputs (multilabel).
+    n_outputs : int
+        Output units.
+    output : {"softmax", "logistic"}
+        The output activation.
+    dtype : numpy dtype
+        The dtype of ``Y``.
+
+    Returns
+    -------
+    Y : ndarray of shape (n_outputs, m)
+    """
+    if output == "softmax":
+        return one_hot(y, n_outputs, dtype)
+    return y.reshape(y.shape[0], n_outputs).T.astype(dtype, copy=False)
+
+
+def log_likelihood(Z2, y, output):
+    """Each sample's log-likelihood of its targets under logits Z2: shape (m,).
+
+    Softmax: ``log softmax(Z2)`` at the sample's class. Logistic: the sum over
+    the outputs of ``Y log sigma(Z2) + (1 - Y) log(1 - sigma(Z2))``, written
+    as ``Y Z2 - log(1 + exp(Z2))``, which is finite for logits of any size.
+    """
+    m = Z2.shape[1]
+    if output == "softmax":
+        return log_softmax(Z2)[y, np.arange(m)]
+    Y = targets(y, Z2.shape[0], output, Z2.dtype)
+    return (Y * Z2 - np.logaddexp(0, Z2)).sum(axis=0)
+
+
+def correct(Z2, y, output):
+    """Whether the prediction from logits Z2 is each sample's target: shape (m,).
+
+    Softmax: the most probable class. Logistic: every output's probability on
+    the target's side of 0.5 (a multilabel sample is right when all its labels
+    are, as scikit-learn's ``accuracy_score`` counts it).
+    """
+    if output == "softmax":
+        return np.argmax(Z2, axis=0) == y
+    Y = targets(y, Z2.shape[0], output, Z2.dtype)
+    return ((logistic(Z2) > 0.5) == (Y == 1)).all(axis=0)
 
 
 def init_params(n_features, hidden_size, n_classes, activation, random_state, dtype):
@@ -148,13 +211,14 @@ def init_params(n_features, hidden_size, n_classes, activation, random_state, dt
     ``r = sqrt(6 / (fan_in + fan_out))`` (``sqrt(2 / ...)`` for the logistic
     activation), which keeps the scale of the signal roughly constant through both
     layers whatever the input size. The draws are made in MLPClassifier's order
-    and orientation, so with three or more classes the same ``random_state``
-    starts from exactly MLPClassifier's initial weights.
+    and orientation, so the same ``random_state`` starts from exactly
+    MLPClassifier's initial weights.
 
     Parameters
     ----------
     n_features, hidden_size, n_classes : int
-        Layer sizes: 784, h and 10 in the note.
+        Layer sizes: 784, h and 10 in the note (``n_classes`` is the number of
+        output units: 1 for a logistic output of two classes).
     activation : {"relu", "tanh", "logistic", "identity"}
         Hidden activation; only changes the scale of the draw.
     random_state : numpy.random.RandomState
@@ -190,7 +254,7 @@ def hidden_input(X, W1, b1):
     return Z1_transposed.T
 
 
-def forward(X, params, activation="relu"):
+def forward(X, params, activation="relu", output="softmax"):
     """Forward propagation, the note's four equations.
 
     Parameters
@@ -201,19 +265,21 @@ def forward(X, params, activation="relu"):
         ``(W1, b1, W2, b2)``.
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
         The hidden activation g.
+    output : {"softmax", "logistic"}, default="softmax"
+        The output activation.
 
     Returns
     -------
     Z1, A1, Z2, A2 : ndarray
         Pre-activation and activation of the hidden layer (h, m), logits and
-        softmax probabilities of the output layer (n_classes, m): one column per
+        probabilities of the output layer (n_outputs, m): one column per
         sample, as in the note.
     """
     W1, b1, W2, b2 = params
     Z1 = hidden_input(X, W1, b1)  # Z1 = W1 . A0 + b1
     A1 = ACTIVATIONS[activation](Z1)  # A1 = g(Z1)
     Z2 = W2 @ A1 + b2[:, np.newaxis]  # Z2 = W2 . A1 + b2
-    A2 = softmax(Z2)  # A2 = softmax(Z2)
+    A2 = OUTPUTS[output](Z2)  # A2 = softmax(Z2)
     return Z1, A1, Z2, A2
 
 
@@ -257,18 +323,18 @@ def add_l2_gradient(dW, W, l2, weight_sum):
     dW += (l2 / weight_sum) * W
 
 
-def loss(Z2, y, params, sample_weight=None, l2=0.0, weight_sum=None):
-    """Mean softmax cross-entropy of the logits Z2, plus the L2 penalty.
+def loss(Z2, y, params, sample_weight=None, l2=0.0, weight_sum=None, output="softmax"):
+    """Mean cross-entropy of the logits Z2, plus the L2 penalty.
 
-    Computed from the logits through ``log_softmax``, so it stays finite for
+    Computed from the logits (:func:`log_likelihood`), so it stays finite for
     logits of any magnitude (no ``log(0)``).
 
     Parameters
     ----------
-    Z2 : ndarray of shape (n_classes, m)
+    Z2 : ndarray of shape (n_outputs, m)
         Output-layer logits from :func:`forward`, one column per sample.
-    y : ndarray of shape (m,)
-        Class indices in ``0 .. n_classes - 1``.
+    y : ndarray of shape (m,) or (m, n_outputs)
+        The targets, as :func:`targets` takes them.
     params : tuple of ndarray
         ``(W1, b1, W2, b2)``, for the penalty.
     sample_weight : ndarray of shape (m,), default=None
@@ -278,6 +344,8 @@ def loss(Z2, y, params, sample_weight=None, l2=0.0, weight_sum=None):
     weight_sum : float, default=None
         Total weight of the whole batch when Z2 is one block of it; by default
         the total of these samples.
+    output : {"softmax", "logistic"}, default="softmax"
+        The output activation: softmax or binary cross-entropy.
 
     Returns
     -------
@@ -285,8 +353,7 @@ def loss(Z2, y, params, sample_weight=None, l2=0.0, weight_sum=None):
     """
     m = Z2.shape[1]
     shares, weight_sum = sample_shares(m, sample_weight, Z2.dtype, weight_sum)
-    log_likelihood = log_softmax(Z2)[y, np.arange(m)]
-    value = -float(shares @ log_likelihood)
+    value = -float(shares @ log_likelihood(Z2, y, output))
     if l2:
         value += l2_penalty(params, l2, weight_sum)
     return value
@@ -294,7 +361,7 @@ def loss(Z2, y, params, sample_weight=None, l2=0.0, weight_sum=None):
 
 def backward(
     X, y, params, cache, activation="relu", sample_weight=None, l2=0.0,
-    weight_sum=None,
+    weight_sum=None, output="softmax",
 ):  # fmt: skip
     """Backward propagation: the gradient of :func:`loss` for each parameter.
 
@@ -302,8 +369,8 @@ def backward(
     ----------
     X : ndarray or sparse matrix of shape (m, n_features)
         The input of the forward pass; the note's ``A0`` is its transpose.
-    y : ndarray of shape (m,)
-        Class indices in ``0 .. n_classes - 1``.
+    y : ndarray of shape (m,) or (m, n_outputs)
+        The targets, as :func:`targets` takes them.
     params : tuple of ndarray
         ``(W1, b1, W2, b2)``.
     cache : tuple of ndarray
@@ -317,6 +384,8 @@ def backward(
     weight_sum : float, default=None
         Total weight of the whole batch when X is one block of it; by default
         the total of these samples.
+    output : {"softmax", "logistic"}, default="softmax"
+        The output activation of the forward pass.
 
     Returns
     -------
@@ -325,7 +394,7 @@ def backward(
     """
     W1, b1, W2, b2 = params
     Z1, A1, Z2, A2 = cache
-    Y = one_hot(y, A2.shape[0], A2.dtype)
+    Y = targets(y, A2.shape[0], output, A2.dtype)
     # The note's 1/m, each sample's share, is folded into dZ2 once, so that every
     # product with dZ2 below already carries it.
     share, weight_sum = sample_shares(A2.shape[1], sample_weight, A2.dtype, weight_sum)
@@ -367,7 +436,7 @@ BLOCK_ROWS = 2048
 
 def loss_and_gradients(
     X, y, params, activation="relu", sample_weight=None, l2=0.0,
-    block_rows=BLOCK_ROWS,
+    block_rows=BLOCK_ROWS, output="softmax",
 ):  # fmt: skip
     """One training step's loss and gradients, computed over row blocks of X.
 
@@ -381,8 +450,8 @@ def loss_and_gradients(
     ----------
     X : ndarray or sparse matrix of shape (m, n_features)
         The batch, one sample per row.
-    y : ndarray of shape (m,)
-        Class indices in ``0 .. n_classes - 1``.
+    y : ndarray of shape (m,) or (m, n_outputs)
+        The targets, as :func:`targets` takes them.
     params : tuple of ndarray
         ``(W1, b1, W2, b2)``.
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
@@ -393,6 +462,8 @@ def loss_and_gradients(
         L2 penalty strength.
     block_rows : int, default=BLOCK_ROWS
         Rows per block.
+    output : {"softmax", "logistic"}, default="softmax"
+        The output activation.
 
     Returns
     -------
@@ -403,10 +474,10 @@ def loss_and_gradients(
     """
     m = X.shape[0]
     if m <= block_rows:
-        cache = forward(X, params, activation)
+        cache = forward(X, params, activation, output)
         return (
-            loss(cache[2], y, params, sample_weight, l2),
-            backward(X, y, params, cache, activation, sample_weight, l2),
+            loss(cache[2], y, params, sample_weight, l2, output=output),
+            backward(X, y, params, cache, activation, sample_weight, l2, output=output),
         )
     weight_sum = m if sample_weight is None else float(sample_weight.sum())
     total_loss = 0.0
@@ -415,11 +486,12 @@ def loss_and_gradients(
         block = slice(start, start + block_rows)
         X_block, y_block = X[block], y[block]
         w_block = None if sample_weight is None else sample_weight[block]
-        cache = forward(X_block, params, activation)
-        total_loss += loss(cache[2], y_block, params, w_block, 0.0, weight_sum)
+        cache = forward(X_block, params, activation, output)
+        total_loss += loss(cache[2], y_block, params, w_block, 0.0, weight_sum, output)
         block_grads = backward(
-            X_block, y_block, params, cache, activation, w_block, 0.0, weight_sum
-        )
+            X_block, y_block, params, cache, activation, w_block, 0.0, weight_sum,
+            output,
+        )  # fmt: skip
         for total, part in zip(grads, block_grads, strict=True):
             total += part
     if l2:

@@ -32,13 +32,16 @@ class GradientSteps:
         The hidden activation g.
     l2 : float
         L2 penalty strength.
+    output : {"softmax", "logistic"}, default="softmax"
+        The output activation.
     """
 
-    def __init__(self, params, optimizer, activation, l2):
+    def __init__(self, params, optimizer, activation, l2, output="softmax"):
         self.params = params
         self.optimizer = optimizer
         self.activation = activation
         self.l2 = l2
+        self.output = output
 
     def running(self):
         """Nothing to set up around a pass."""
@@ -47,13 +50,14 @@ class GradientSteps:
     def step(self, X, y, sample_weight):
         """One gradient step on the batch ``X``; returns its loss before the step."""
         batch_loss, grads = _network.loss_and_gradients(
-            X, y, self.params, self.activation, sample_weight, self.l2
-        )
+            X, y, self.params, self.activation, sample_weight, self.l2,
+            output=self.output,
+        )  # fmt: skip
         self.optimizer.update(self.params, grads)
         return batch_loss
 
 
-def steps_for(X, batch_rows, params, optimizer, activation, l2):
+def steps_for(X, batch_rows, params, optimizer, activation, l2, output="softmax"):
     """The step to train with on ``X``: split over threads where that pays.
 
     Parameters
@@ -70,6 +74,8 @@ def steps_for(X, batch_rows, params, optimizer, activation, l2):
         The hidden activation g.
     l2 : float
         L2 penalty strength.
+    output : {"softmax", "logistic"}, default="softmax"
+        The output activation.
 
     Returns
     -------
@@ -77,5 +83,7 @@ def steps_for(X, batch_rows, params, optimizer, activation, l2):
     """
     n_threads = _unit_split.threads_for(X, params[0].shape[0], batch_rows)
     if n_threads > 1:
-        return _unit_split.UnitSplitSteps(params, optimizer, n_threads, activation, l2)
-    return GradientSteps(params, optimizer, activation, l2)
+        return _unit_split.UnitSplitSteps(
+            params, optimizer, n_threads, activation, l2, output
+        )
+    return GradientSteps(params, optimizer, activation, l2, output)

@@ -42,10 +42,10 @@ class History:
     best_loss : float
         Lowest training loss so far.
     validation_scores, validation_losses : list of float or None
-        Validation accuracy and loss after each pass; None without a
-        validation set.
+        Validation score (see :class:`ValidationSet`) and loss after each
+        pass; None without a validation set.
     best_validation_score : float or None
-        Highest validation accuracy so far; None without a validation set.
+        Highest validation score so far; None without a validation set.
     """
 
     loss_curve: list
@@ -62,7 +62,7 @@ class History:
             self.record_validation(validation_score, validation_loss)
 
     def record_validation(self, score, loss):
-        """Append a validation accuracy and loss."""
+        """Append a validation score and loss."""
         self.validation_scores.append(score)
         self.validation_losses.append(loss)
         self.best_validation_score = max(self.best_validation_score, score)
@@ -70,18 +70,43 @@ class History:
 
 @dataclass
 class ValidationSet:
-    """Held-out samples scored after each pass: X, class indices y, weights."""
+    """Held-out samples scored after each pass: X, targets y, weights.
+
+    Attributes
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        The validation samples.
+    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        Their targets as the network's ``output`` takes them
+        (``_network.targets``).
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Their weights; None weighs them all the same.
+    output : {"softmax", "logistic"}, default="softmax"
+        The network's output activation.
+    scoring : None, "loss" or callable, default=None
+        The score of a network, higher is better: None, the weighted accuracy;
+        "loss", minus the validation loss; a callable, ``scoring(params)``,
+        a float for the network ``params = (W1, b1, W2, b2)``.
+    """
 
     X: object
     y: np.ndarray
     sample_weight: np.ndarray | None = None
+    output: str = "softmax"
+    scoring: object = None
 
     def score_and_loss(self, params, activation):
-        """Weighted accuracy and mean cross-entropy of the network ``params``."""
+        """Score (see ``scoring``) and mean cross-entropy of the network ``params``."""
         Z2 = _network.logits(self.X, params, activation)
-        correct = np.argmax(Z2, axis=0) == self.y
-        score = float(np.average(correct, weights=self.sample_weight))
-        return score, _network.loss(Z2, self.y, params, self.sample_weight)
+        loss = _network.loss(Z2, self.y, params, self.sample_weight, output=self.output)
+        if self.scoring is None:
+            correct = _network.correct(Z2, self.y, self.output)
+            score = float(np.average(correct, weights=self.sample_weight))
+        elif isinstance(self.scoring, str) and self.scoring == "loss":
+            score = -loss
+        else:
+            score = float(self.scoring(params))
+        return score, loss
 
 
 class NoImprovement:
@@ -313,7 +338,7 @@ def record_pass(
     Returns
     -------
     validation_score : float or None
-        The pass's validation accuracy, None without a validation set.
+        The pass's validation score, None without a validation set.
     """
     score = validation_loss = None
     if validation is not None:

@@ -12,8 +12,8 @@ column of ``dW2``, and the update of its weights. :class:`UnitSplitSteps`
 therefore gives each thread a range of hidden units and lets it do all of that
 work for them, with BLAS on one thread. The threads meet twice per step: once
 every range has its share of Z2, and once every range is updated. In between,
-the calling thread adds up Z2 and computes the softmax, the loss and ``dZ2``
-(ten rows). :class:`UnitSplitSteps` has the same step interface as the plain
+the calling thread adds up Z2 and computes the output activation, the loss and
+``dZ2`` (ten rows). :class:`UnitSplitSteps` has the same step interface as the plain
 step, ``_steps.GradientSteps``; ``_steps.steps_for`` chooses between them once
 per fit.
 
@@ -219,7 +219,7 @@ def hidden_gradients_rows(X, dZ2, W2, A1, activation, dW1, db1, rows):
     ----------
     X : ndarray of shape (m, n_features)
         The dense batch of the forward pass.
-    dZ2 : ndarray of shape (n_classes, m)
+    dZ2 : ndarray of shape (n_outputs, m)
         The output error ``A2 - Y``, each sample's share folded in.
     W2 : ndarray of shape (n_classes, h)
         The output layer's weights, as in the forward pass.
@@ -256,13 +256,16 @@ class UnitSplitSteps:
         The hidden activation g.
     l2 : float
         L2 penalty strength.
+    output : {"softmax", "logistic"}, default="softmax"
+        The output activation.
     """
 
-    def __init__(self, params, optimizer, n_threads, activation, l2):
+    def __init__(self, params, optimizer, n_threads, activation, l2, output="softmax"):
         self.params = params
         self.optimizer = optimizer
         self.activation = activation
         self.l2 = l2
+        self.output = output
         self.hidden_size = params[0].shape[0]
         self.n_threads = max(1, min(n_threads, self.hidden_size))
         self.row_ranges = _row_ranges(self.hidden_size, self.n_threads)
@@ -286,8 +289,8 @@ class UnitSplitSteps:
         ----------
         X : ndarray of shape (m, n_features)
             The dense batch, at most ``_network.BLOCK_ROWS`` rows.
-        y : ndarray of shape (m,)
-            Class indices.
+        y : ndarray of shape (m,) or (m, n_outputs)
+            The targets, as ``_network.targets`` takes them.
         sample_weight : ndarray of shape (m,) or None
             Non-negative weights with a positive sum.
 
@@ -304,9 +307,12 @@ class UnitSplitSteps:
         self._in_parallel(self._forward_rows, X, A1, Z2_parts)
         Z2 = Z2_parts.sum(axis=0)  # Z2 = W2 . A1 + b2, summed over the ranges
         Z2 += b2[:, np.newaxis]
-        batch_loss = _network.loss(Z2, y, self.params, sample_weight, self.l2)
-        Y = _network.one_hot(y, Z2.shape[0], Z2.dtype)
-        dZ2 = (_network.softmax(Z2) - Y) * share  # dZ2 = A2 - Y
+        batch_loss = _network.loss(
+            Z2, y, self.params, sample_weight, self.l2, output=self.output
+        )
+        Y = _network.targets(y, Z2.shape[0], self.output, Z2.dtype)
+        A2 = _network.OUTPUTS[self.output](Z2)  # A2 = softmax(Z2)
+        dZ2 = (A2 - Y) * share  # dZ2 = A2 - Y
 
         self.optimizer.start_step()
         self._in_parallel(self._backward_rows, X, dZ2, A1, weight_sum)

@@ -832,7 +832,8 @@ def info_command(args):
     print(f"Training: {clf.n_iter_} passes, {clf.t_:,} samples seen")
     print(f"  {_curve_summary('training loss', clf.loss_curve_, min)}")
     if clf.validation_scores_:
-        print(f"  {_curve_summary('validation accuracy', clf.validation_scores_, max)}")
+        name = _validation_score_name(clf)
+        print(f"  {_curve_summary(name, clf.validation_scores_, max)}")
         print(f"  {_curve_summary('validation loss', clf.validation_loss_curve_, min)}")
     print("Libraries (this environment):")
     for name, version in _environment_versions().items():
@@ -1098,6 +1099,18 @@ def _print_confusion_matrix(y_true, y_pred, labels):
     for label, row in zip(labels, matrix, strict=True):
         table.add_row(str(label), *map(str, row))
     Console(file=sys.stdout, width=max(80, 8 * (len(labels) + 1))).print(table)
+
+
+def _validation_score_name(clf):
+    """What ``validation_scores_`` holds, by the model's ``scoring``."""
+    scoring = clf.scoring
+    if scoring is None:
+        return "validation accuracy"
+    if isinstance(scoring, str) and scoring == "loss":
+        return "validation score (minus the loss)"
+    if isinstance(scoring, str):
+        return f"validation score ({scoring})"
+    return "validation score"
 
 
 def _curve_summary(name, values, best):

@@ -9,14 +9,15 @@ the note's forward pass in standard ONNX operators, run by any ONNX runtime
 (onnxruntime, for one)::
 
     Z1 = Gemm(X, W1, b1, transB=1)       # Z1 = W1 . A0 + b1, one row per sample
-    A1 = Relu(Z1) | Tanh(Z1) | Sigmoid(Z1)
+    A1 = Relu(Z1) | Tanh(Z1) | Sigmoid(Z1) | Identity(Z1)
     Z2 = Gemm(A1, W2, b2, transB=1)      # Z2 = W2 . A1 + b2
     probabilities = Softmax(Z2, axis=1)  # A2
     label = Gather(classes_, ArgMax(Z2, axis=1))
 
-The weights keep the model's dtype: a model trained on float32 data gives a
-float32 graph, any other a float64 graph. A 2-class model keeps its 2-unit
-softmax.
+A 2-class model's output is one logistic unit, the second class's probability
+p: ``probabilities = Concat(1 - Sigmoid(Z2), Sigmoid(Z2))``. The weights keep
+the model's dtype: a model trained on float32 data gives a float32 graph, any
+other a float64 graph. Models of multilabel targets are not exported.
 
 Needs the ``onnx`` extra (skl2onnx, onnx and onnxruntime):
 ``python -m pip install ".[onnx]"`` in a clone of sklearn-scratchnet.
@@ -44,7 +45,12 @@ __all__ = ["to_onnx", "save_onnx"]
 ALIAS = "SklearnScratchMLPClassifier"
 
 #: The ONNX operator of each hidden activation g.
-ONNX_ACTIVATIONS = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid"}
+ONNX_ACTIVATIONS = {
+    "relu": "Relu",
+    "tanh": "Tanh",
+    "logistic": "Sigmoid",
+    "identity": "Identity",
+}
 
 #: The options the converter accepts, with their allowed values.
 OPTIONS = {
@@ -159,7 +165,11 @@ def _convert(scope, operator, container):
     Z1 = node("Gemm", [X, weights("W1", clf.W1_), weights("b1", clf.b1_)], transB=1)
     A1 = node(ONNX_ACTIVATIONS[clf.activation], [Z1])
     Z2 = node("Gemm", [A1, weights("W2", clf.W2_), weights("b2", clf.b2_)], transB=1)
-    A2 = node("Softmax", [Z2], axis=1)
+    if clf.out_activation_ == "softmax":
+        A2 = node("Softmax", [Z2], axis=1)
+    else:  # one logistic unit, the second class's probability p: [1 - p, p]
+        p = node("Sigmoid", [Z2])
+        A2 = node("Concat", [node("Sub", [weights("one", [1.0]), p]), p], axis=1)
 
     label, probabilities = operator.outputs[0], operator.outputs[1]
     out_proto = guess_proto_type(probabilities.type)
@@ -168,8 +178,10 @@ def _convert(scope, operator, container):
     else:
         container.add_node("Cast", [A2], probabilities.full_name, to=out_proto)
 
-    # The label is the class of the largest logit, as in predict.
-    index = node("ArgMax", [Z2], axis=1, keepdims=0)
+    # The label is the most probable class, as in predict: the largest logit,
+    # or, for one logistic unit, a probability p above 0.5.
+    scores = Z2 if clf.out_activation_ == "softmax" else A2
+    index = node("ArgMax", [scores], axis=1, keepdims=0)
     classes = get_label_classes(scope, clf)
     if _label_kind(classes) == "string":
         label_proto = onnx_proto.TensorProto.STRING
@@ -281,6 +293,12 @@ def to_onnx(
     classifiers = _scratch_classifiers(model)
     for clf in classifiers:
         check_is_fitted(clf)
+        if clf._is_multilabel():
+            raise ValueError(
+                "ONNX export covers models of class labels; this model was "
+                "fitted on multilabel targets (an indicator matrix), which "
+                "skl2onnx's classifier outputs cannot represent."
+            )
 
     n_features = getattr(model, "n_features_in_", None)
     dtype = classifiers[0].W1_.dtype if classifiers else np.dtype(np.float32)

@@ -160,9 +160,8 @@ FIT_CASES = [
     ("y inf", X0, np.where(np.arange(30) == 4, np.inf, Y0), {}, {}, ValueError,
      "Input y contains infinity"),
     ("y 2 columns", X0, np.c_[Y0, Y0], {}, {}, ValueError,
-     r"y should be a 1d array, got an array of shape \(30, 2\)"),
-    ("y one-hot", X0, np.eye(3, dtype=int)[Y0], {}, {}, ValueError,
-     r"y should be a 1d array, got an array of shape \(30, 3\)"),
+     r"multilabel targets \(a 2-D 0/1 indicator matrix\), but y is "
+     r"'multiclass-multioutput'"),
     ("y shorter", X0, Y0[:-1], {}, {}, ValueError,
      r"inconsistent numbers of samples: \[30, 29\]"),
     ("y longer", X0, np.r_[Y0, 0], {}, {}, ValueError,
@@ -211,9 +210,11 @@ FIT_CASES = [
     ("X_val complex", X0, Y0, {"X_val": X0 + 1j, "y_val": Y0}, {}, ValueError,
      "Complex data not supported"),
     ("y_val shorter", X0, Y0, {"X_val": X0, "y_val": Y0[:-1]}, {}, ValueError,
-     re.escape("y_val must be 1-D with one label per row of X_val; got shape (29,)")),
+     re.escape("y_val must have shape (n_val,), one label per row of X_val; got "
+               "shape (29,)")),
     ("y_val column", X0, Y0, {"X_val": X0, "y_val": Y0[:, None]}, {}, ValueError,
-     re.escape("y_val must be 1-D with one label per row of X_val; got shape (30, 1)")),
+     re.escape("y_val must have shape (n_val,), one label per row of X_val; got "
+               "shape (30, 1)")),
     ("y_val unknown label", X0, Y0, {"X_val": X0[:2], "y_val": [0, 99]}, {},
      ValueError, re.escape("labels [99] that are not in classes_ [0, 1, 2]")),
 ]  # fmt: skip
@@ -465,7 +466,9 @@ PARTIAL_FIT_CASES = [
     ("X 0 rows", X0[:0], Y0[:0], {}, ValueError, r"0 sample\(s\)"),
     ("y NaN", X0, np.where(np.arange(30) == 1, np.nan, Y0), {}, ValueError,
      "Input y contains NaN"),
-    ("y 2 columns", X0, np.c_[Y0, Y0], {}, ValueError, "y should be a 1d array"),
+    ("y 2 columns", X0, np.c_[Y0, Y0], {}, ValueError, "'multiclass-multioutput'"),
+    ("y multilabel", X0, np.eye(3, dtype=int)[Y0], {}, ValueError,
+     "fitted on class labels, but y is a multilabel indicator matrix of 3 labels"),
     ("y shorter", X0, Y0[:-1], {}, ValueError, "inconsistent numbers of samples"),
     ("sample_weight negative", X0, Y0, {"sample_weight": -np.ones(30)}, ValueError,
      "Negative values in data passed to `sample_weight`"),
@@ -554,6 +557,7 @@ INVALID_PARAMETERS = {
     "beta_2": [1.0, -0.1, np.nan],
     "epsilon": [0, -1e-8, "x"],
     "max_fun": [0, 1.5, None],
+    "scoring": [3, 1.5, ["accuracy"]],
 }
 PARAMETER_CASES = [
     pytest.param(name, value, id=f"{name}={value!r}")

@@ -146,13 +146,25 @@ def test_dataframe_feature_names_are_recorded_and_checked():
 @pytest.mark.parametrize(
     "labels", [np.array(["cat", "dog"]), np.array([-1, 1]), np.array([True, False])]
 )
-def test_binary_labels_of_any_type_use_a_two_unit_softmax(labels):
+def test_binary_labels_of_any_type_use_one_logistic_unit(labels):
     X, y = small_problem(n_classes=2)
     y = labels[y]
     clf = ScratchMLPClassifier(max_iter=200, random_state=0).fit(X, y)
-    assert clf.W2_.shape == (2, 10)
+    assert clf.W2_.shape == (1, 10)
+    assert (clf.out_activation_, clf.n_outputs_) == ("logistic", 1)
     assert set(clf.predict(X)) <= set(labels)
-    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0, rtol=1e-12)
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    # The unit's output is the probability of the second class of classes_.
+    hidden = np.maximum(X @ clf.W1_.T + clf.b1_, 0)
+    logit = (hidden @ clf.W2_.T + clf.b2_)[:, 0]
+    np.testing.assert_allclose(proba[:, 1], 1 / (1 + np.exp(-logit)), rtol=1e-9)
+    np.testing.assert_array_equal(
+        clf.predict(X), clf.classes_[(proba[:, 1] > 0.5).astype(int)]
+    )
+    np.testing.assert_allclose(
+        clf.predict_log_proba(X), np.log(proba), rtol=1e-9, atol=1e-12
+    )
     assert clf.score(X, y) > 0.8
 
 
@@ -178,6 +190,21 @@ def test_predict_log_proba_is_finite_for_huge_logits():
     assert np.isfinite(log_proba).all() and np.isfinite(proba).all()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_array_equal(np.argmax(log_proba, axis=1), np.argmax(proba, 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_predict_log_proba_is_the_log_of_predict_proba_for_huge_logits(dtype):
+    """Probabilities too small for the dtype must not become 0 next to a finite
+    logarithm: predict_log_proba stays log(predict_proba), as scikit-learn's
+    estimator checks require."""
+    X, y = small_problem()
+    clf = ScratchMLPClassifier(max_iter=2, random_state=0).fit(X.astype(dtype), y)
+    clf.W2_ *= 1e4
+    proba = clf.predict_proba(X.astype(dtype))
+    log_proba = clf.predict_log_proba(X.astype(dtype))
+    assert proba.min() > 0 and np.isfinite(log_proba).all()
+    np.testing.assert_allclose(log_proba, np.log(proba), rtol=1e-5)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
 
 
 # ------------------------------------------------------------------ parameters

@@ -33,6 +33,24 @@ CONFIGURATIONS = {
             "check_sample_weight_equivalence_on_sparse_data": _RANDOM_SPLIT,
         },
     ),
+    # Early stopping on minus the validation loss, as HistGradientBoosting's
+    # scoring="loss".
+    "early-stopping-loss": (
+        ScratchMLPClassifier(early_stopping=True, scoring="loss"),
+        {
+            "check_sample_weight_equivalence_on_dense_data": _RANDOM_SPLIT,
+            "check_sample_weight_equivalence_on_sparse_data": _RANDOM_SPLIT,
+        },
+    ),
+    # Early stopping on a scorer, which calls the estimator during the fit; one
+    # that takes every kind of targets the checks give (multilabel too).
+    "early-stopping-scorer": (
+        ScratchMLPClassifier(early_stopping=True, scoring="f1_macro"),
+        {
+            "check_sample_weight_equivalence_on_dense_data": _RANDOM_SPLIT,
+            "check_sample_weight_equivalence_on_sparse_data": _RANDOM_SPLIT,
+        },
+    ),
     "balanced": (ScratchMLPClassifier(class_weight="balanced"), {}),
     # MLPClassifier's options, each in at least one configuration.
     "lbfgs": (ScratchMLPClassifier(solver="lbfgs", max_fun=2000), {}),

@@ -178,3 +178,81 @@ def test_the_loss_in_blocks_adds_the_same_l2_penalty_as_the_whole(dtype):
     whole = _network.loss_and_gradients(X, y, params, l2=0.3)[0]
     in_blocks = _network.loss_and_gradients(X, y, params, l2=0.3, block_rows=1)[0]
     assert in_blocks == whole
+
+
+def _logistic_problem(kind, seed=5, m=13, activation="relu"):
+    """Targets for logistic outputs: two classes (1 unit) or 3 labels (3 units)."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(m, 6))
+    if kind == "binary":
+        y, n_outputs = np.arange(m) % 2, 1
+    else:
+        y, n_outputs = (rng.uniform(size=(m, 3)) < 0.4).astype(float), 3
+    params = _network.init_params(6, 5, n_outputs, activation, rng, np.float64)
+    return X, y, params
+
+
+@pytest.mark.parametrize("kind", ["binary", "multilabel"])
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_logistic_output_gradients_match_central_differences(
+    kind, activation, weighted
+):
+    X, y, params = _logistic_problem(kind, activation=activation)
+    sample_weight = (
+        np.random.RandomState(6).uniform(0.1, 3.0, X.shape[0]) if weighted else None
+    )
+    out = "logistic"
+
+    def objective():
+        Z2 = _network.forward(X, params, activation, out)[2]
+        return _network.loss(Z2, y, params, sample_weight, 0.2, output=out)
+
+    cache = _network.forward(X, params, activation, out)
+    analytic = _network.backward(
+        X, y, params, cache, activation, sample_weight, 0.2, output=out
+    )
+    for name, param, grad in zip(
+        ("W1", "b1", "W2", "b2"), params, analytic, strict=True
+    ):
+        numeric = _numerical_gradient(objective, param)
+        error = np.linalg.norm(numeric - grad) / (
+            np.linalg.norm(numeric) + np.linalg.norm(grad)
+        )
+        assert error < 1e-6, f"d{name}: relative error {error:.2e}"
+
+
+@pytest.mark.parametrize("kind", ["binary", "multilabel"])
+def test_logistic_output_loss_is_binary_cross_entropy(kind):
+    X, y, params = _logistic_problem(kind)
+    Z1, A1, Z2, A2 = _network.forward(X, params, "relu", "logistic")
+    np.testing.assert_allclose(A2, 1 / (1 + np.exp(-Z2)), rtol=1e-12)
+    Y = y.reshape(len(y), -1).T
+    expected = -np.mean((Y * np.log(A2) + (1 - Y) * np.log(1 - A2)).sum(axis=0))
+    value = _network.loss(Z2, y, params, output="logistic")
+    assert value == pytest.approx(expected, rel=1e-12)
+    hits = _network.correct(Z2, y, "logistic")
+    np.testing.assert_array_equal(hits, ((A2 > 0.5) == (Y == 1)).all(axis=0))
+
+
+@pytest.mark.parametrize("scale", [1e4, -1e4, 1e300])
+def test_binary_cross_entropy_is_finite_for_huge_logits(scale):
+    Z2 = np.array([[1.0, -1.0, 0.5]]) * scale
+    y = np.array([0, 1, 1])
+    params = (np.zeros((1, 1)), None, np.zeros((1, 1)), None)
+    value = _network.loss(Z2, y, params, output="logistic")
+    assert np.isfinite(value) and value > 0
+
+
+@pytest.mark.parametrize("kind", ["binary", "multilabel"])
+def test_blocked_logistic_loss_and_gradients_equal_the_whole_batch(kind):
+    X, y, params = _logistic_problem(kind, m=23)
+    cache = _network.forward(X, params, "tanh", "logistic")
+    whole_loss = _network.loss(cache[2], y, params, l2=0.5, output="logistic")
+    whole = _network.backward(X, y, params, cache, "tanh", l2=0.5, output="logistic")
+    value, grads = _network.loss_and_gradients(
+        X, y, params, "tanh", l2=0.5, block_rows=5, output="logistic"
+    )
+    assert value == pytest.approx(whole_loss, rel=1e-12)
+    for blocked, reference in zip(grads, whole, strict=True):
+        np.testing.assert_allclose(blocked, reference, rtol=1e-12, atol=1e-15)

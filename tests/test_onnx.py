@@ -32,7 +32,7 @@ from sklearn_scratchnet.onnx import save_onnx, to_onnx  # noqa: E402
 
 #: The standard ONNX operators the classifier's graph may use: no custom runtime.
 GRAPH_OPERATORS = {"Cast", "Gemm", "Relu", "Tanh", "Sigmoid", "Softmax", "ArgMax",
-                   "Gather", "Identity"}  # fmt: skip
+                   "Gather", "Identity", "Concat", "Sub"}  # fmt: skip
 #: Largest |onnxruntime - predict_proba| allowed, by dtype.
 TOLERANCE = {np.float32: 1e-5, np.float64: 1e-12}
 
@@ -90,7 +90,7 @@ def assert_same_as_estimator(estimator, outputs, X, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n_classes", [2, 10])
-@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
 def test_onnxruntime_gives_predict_and_predict_proba(
     digits, activation, n_classes, dtype
 ):
@@ -108,10 +108,11 @@ def test_onnxruntime_gives_predict_and_predict_proba(
     # The weights are stored in the model's dtype, and the graph is the note's
     # forward pass in standard operators.
     floats = [i for i in onnx_model.graph.initializer if i.data_type in (1, 11)]
-    assert len(floats) == 4
+    assert len(floats) == (5 if n_classes == 2 else 4)  # and 2 classes' 1 - p
     assert {i.data_type for i in floats} == {1 if dtype == np.float32 else 11}
     assert {node.op_type for node in onnx_model.graph.node} <= GRAPH_OPERATORS
-    assert len(clf.classes_) == n_classes  # 2 classes keep a 2-unit softmax
+    assert len(clf.classes_) == n_classes
+    assert clf.n_outputs_ == (1 if n_classes == 2 else n_classes)
 
     outputs = run(onnx_model, X)
     assert_same_as_estimator(clf, outputs, X, dtype)
@@ -296,3 +297,12 @@ def test_all_mnist_test_digits(mnist, dtype, n_train, min_accuracy):
     difference = np.abs(outputs["probabilities"] - clf.predict_proba(X_test)).max()
     print(f"max |onnxruntime - predict_proba| ({np.dtype(dtype)}): {difference:.3g}")
     assert difference <= TOLERANCE[dtype]
+
+
+def test_a_multilabel_model_is_not_exported():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(40, 5))
+    Y = (X[:, :3] > 0.5).astype(int)
+    clf = ScratchMLPClassifier(max_iter=3).fit(X, Y)
+    with pytest.raises(ValueError, match="fitted on multilabel targets"):
+        to_onnx(clf)

@@ -26,6 +26,15 @@ def digits():
     return X[:600] / 16, y[:600]
 
 
+def _targets(y, kind):
+    """Ten classes; two (one logistic output); or three labels per digit."""
+    if kind == "multiclass":
+        return y
+    if kind == "binary":
+        return np.where(y % 2 == 0, "even", "odd")
+    return np.c_[y >= 5, y % 2 == 0, np.isin(y, [0, 6, 8, 9])].astype(int)
+
+
 def _pair(**ours):
     """Our estimator and MLPClassifier with the same options, renamed."""
     theirs = dict(ours)
@@ -50,6 +59,8 @@ def _fit_both(X, y, **options):
 
 def _assert_same_model(ours, theirs, rtol):
     assert ours.n_iter_ == theirs.n_iter_
+    assert ours.out_activation_ == theirs.out_activation_
+    assert ours.n_outputs_ == theirs.n_outputs_
     for mine, reference in zip(
         [*ours.coefs_, *ours.intercepts_],
         [*theirs.coefs_, *theirs.intercepts_],
@@ -75,18 +86,23 @@ FIRST_ORDER = {
 @pytest.mark.parametrize("solver", sorted(FIRST_ORDER))
 @pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("targets", ["multiclass", "binary", "multilabel"])
 def test_first_order_solvers_train_mlpclassifiers_model(
-    digits, solver, activation, dtype
+    digits, solver, activation, dtype, targets
 ):
     X, y = digits
+    X, y = X.astype(dtype), _targets(y, targets)
     ours, theirs = _fit_both(
-        X.astype(dtype), y, activation=activation, batch_size=100, l2=1e-3,
-        **FIRST_ORDER[solver],
+        X, y, activation=activation, batch_size=100, l2=1e-3, **FIRST_ORDER[solver],
     )  # fmt: skip
     rtol = 1e-7 if dtype == np.float64 else 1e-3
     _assert_same_model(ours, theirs, rtol)
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=rtol)
     assert ours.loss_ == pytest.approx(theirs.loss_, rel=rtol)
+    np.testing.assert_allclose(
+        ours.predict_proba(X), theirs.predict_proba(X), rtol=rtol, atol=rtol * 1e-3
+    )
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
 
 
 def test_the_adaptive_schedule_lowers_the_rate_as_mlpclassifier_does(digits):
@@ -104,10 +120,15 @@ def test_the_adaptive_schedule_lowers_the_rate_as_mlpclassifier_does(digits):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_lbfgs_trains_mlpclassifiers_model(digits, dtype):
+@pytest.mark.parametrize("targets", ["multiclass", "binary", "multilabel"])
+def test_lbfgs_trains_mlpclassifiers_model(digits, dtype, targets):
     X, y = digits
+    y = _targets(y, targets)
+    # In float32, rounding differences grow faster from one line search to the
+    # next: fewer iterations keep the trajectories comparable.
+    max_iter = 40 if dtype == np.float64 else 15
     ours, theirs = _fit_both(
-        X.astype(dtype), y, solver="lbfgs", l2=1e-3, max_iter=40, tol=1e-4
+        X.astype(dtype), y, solver="lbfgs", l2=1e-3, max_iter=max_iter, tol=1e-4
     )
     # L-BFGS-B amplifies rounding differences from one line search to the
     # next: the trajectories agree closely, not to the last bits.
@@ -119,8 +140,13 @@ def test_lbfgs_trains_mlpclassifiers_model(digits, dtype):
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
 
 
-def test_mlpclassifiers_attributes_are_there(digits):
+@pytest.mark.parametrize("targets", ["multiclass", "binary", "multilabel"])
+def test_mlpclassifiers_attributes_are_there(digits, targets):
     X, y = digits
-    ours, theirs = _fit_both(X, y, solver="adam", alpha=0.01, batch_size=100)
-    for name in ("n_layers_", "n_outputs_", "out_activation_", "t_", "best_loss_"):
+    ours, theirs = _fit_both(
+        X, _targets(y, targets), solver="adam", alpha=0.01, batch_size=100
+    )
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    for name in ("n_layers_", "n_outputs_", "out_activation_", "t_"):
         assert getattr(ours, name) == getattr(theirs, name), name
+    assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-12)

@@ -11,6 +11,7 @@ import joblib
 import numpy as np
 import pytest
 import skops.io
+from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -272,3 +273,24 @@ def with_versions_of(state, versions):
     else:
         state["_saved_with_versions"] = versions
     return state
+
+
+def test_a_model_saved_before_some_parameters_existed_gets_their_defaults():
+    """A model saved by a version without (say) ``scoring`` and ``max_fun``
+    loads with those parameters' defaults: get_params, repr and clone work."""
+    clf = fitted()
+    state = clf.__getstate__()
+    for newer in ("scoring", "max_fun", "beta_1"):
+        del state[newer]
+    old = ScratchMLPClassifier.__new__(ScratchMLPClassifier)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        old.__setstate__(state)
+    defaults = ScratchMLPClassifier().get_params()
+    expected = dict(clf.get_params())
+    expected.update({name: defaults[name] for name in ("scoring", "max_fun", "beta_1")})
+    assert old.get_params() == expected
+    assert repr(old).startswith("ScratchMLPClassifier(")
+    assert clone(old).get_params() == expected
+    X, _ = data()
+    np.testing.assert_array_equal(old.predict(X), clf.predict(X))

@@ -62,10 +62,10 @@ def test_probabilities_are_finite_for_logits_of_any_magnitude(dtype, scale):
 
 
 def test_nan_logits_from_an_overflowing_network_are_an_error():
-    X = np.ones((4, 2), dtype=np.float32)
-    clf = fitted(X, np.array([0, 1, 0, 1]), np.float32, hidden_size=2)
+    X = np.ones((6, 2), dtype=np.float32)
+    clf = fitted(X, np.array([0, 1, 2, 0, 1, 2]), np.float32, hidden_size=2)
     clf.W1_[:] = np.finfo(np.float32).max
-    clf.W2_[:] = np.array([[1.0, -1.0], [1.0, 1.0]])  # inf - inf = NaN
+    clf.W2_[:] = np.array([[1.0, -1.0], [1.0, 1.0], [1.0, 1.0]])  # inf - inf = NaN
     with np.errstate(over="ignore", invalid="ignore"):
         with pytest.raises(FloatingPointError, match="overflowed float32"):
             clf.predict_proba(X)

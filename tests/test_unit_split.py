@@ -50,6 +50,31 @@ def test_split_step_takes_the_gradient_of_loss_and_gradients(activation, l2, wei
         np.testing.assert_allclose(old - new, grad, rtol=1e-9, atol=1e-14)
 
 
+@pytest.mark.parametrize("kind", ["binary", "multilabel"])
+def test_split_step_takes_the_gradient_with_logistic_outputs(kind):
+    """Two classes (one logistic unit) and multilabel targets (one per label)."""
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(40, 12))
+    if kind == "binary":
+        y, n_outputs = np.arange(40) % 2, 1
+    else:
+        y, n_outputs = (rng.uniform(size=(40, 3)) < 0.4).astype(float), 3
+    params = _network.init_params(12, 9, n_outputs, "tanh", rng, np.float64)
+    expected_loss, expected_grads = _network.loss_and_gradients(
+        X, y, params, "tanh", None, 0.1, output="logistic"
+    )
+    before = _copies(params)
+    steps = _unit_split.UnitSplitSteps(
+        params, GradientDescent(params, 1.0), 3, "tanh", 0.1, "logistic"
+    )
+    with steps.running():
+        loss = steps.step(X, y, None)
+
+    assert loss == pytest.approx(expected_loss, rel=1e-12)
+    for old, new, grad in zip(before, params, expected_grads, strict=True):
+        np.testing.assert_allclose(old - new, grad, rtol=1e-9, atol=1e-14)
+
+
 def _train_split(n_threads, n_steps=6):
     X, y, params = _problem(m=64, hidden=40)
     steps = _unit_split.UnitSplitSteps(
