@@ -11,6 +11,8 @@ for it), which has exited before the next fit of any implementation starts.
 Usage::
 
     python benchmarks/bench_mnist.py [--data DIR] [--quick] [--repeats N]
+                                     [--only {first-order,lbfgs}]
+                                     [--lbfgs-repeats N]
                                      [--dtypes float32 float64] [--no-torch]
                                      [--plot FILE]
 
@@ -18,6 +20,11 @@ Usage::
 else ../shared/mnist). ``--quick`` runs a reduced version (a subset, fewer passes,
 one repeat) in well under two minutes. PyTorch is used when installed
 (``pip install "sklearn-scratchnet[bench]"``).
+
+Two sections: "first-order", the "sgd" and "adam" configurations with every
+implementation (``--repeats``, default 5), and "lbfgs", ScratchMLPClassifier
+and MLPClassifier with ``solver="lbfgs"`` on the same objective
+(``--lbfgs-repeats``, default 2). ``--only`` runs one of them.
 """
 
 import argparse
@@ -36,6 +43,8 @@ from pathlib import Path
 from statistics import median
 
 import numpy as np
+import scipy
+import sklearn
 import threadpoolctl
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
@@ -84,6 +93,26 @@ FULL_CONFIGS = [
     Config(100, "adam", 1e-3, 200, 10),
     Config(512, "adam", 1e-3, 256, 3),
 ]
+
+
+SECTIONS = ["first-order", "lbfgs"]
+
+
+@dataclass(frozen=True)
+class LbfgsConfig:
+    """The L-BFGS section's configuration, run identically by both estimators."""
+
+    hidden: int
+    max_iter: int
+    l2: float = 1e-4  # MLPClassifier's default alpha, set on both sides
+
+    @property
+    def name(self):
+        return f"h={self.hidden}, lbfgs, L2 {self.l2:g}, max_iter {self.max_iter}"
+
+
+FULL_LBFGS = LbfgsConfig(100, 100)
+QUICK_LBFGS = LbfgsConfig(100, 10)
 
 
 def quick_configs():
@@ -165,6 +194,25 @@ class TorchModel:
 
     def score(self, X, y):
         return float(np.mean(np.argmax(self.predict_proba(X), axis=1) == y))
+
+
+def lbfgs_model(impl, config, seed):
+    """ScratchMLPClassifier or MLPClassifier with "lbfgs", options renamed."""
+    if impl == "scratch":
+        return ScratchMLPClassifier(
+            solver="lbfgs",
+            hidden_size=config.hidden,
+            max_iter=config.max_iter,
+            l2=config.l2,
+            random_state=seed,
+        )
+    return MLPClassifier(
+        solver="lbfgs",
+        hidden_layer_sizes=(config.hidden,),
+        max_iter=config.max_iter,
+        alpha=config.l2,
+        random_state=seed,
+    )
 
 
 def make_model(impl, config, seed, n_samples):
@@ -435,20 +483,44 @@ def run(args):
     if args.quick:
         X_train, y_train = X_train[:6000], y_train[:6000]
         X_test, y_test = X_test[:2000], y_test[:2000]
-    configs = quick_configs() if args.quick else FULL_CONFIGS
-    repeats = 1 if args.quick else args.repeats
-    impls = ["scratch", "sklearn"] + (["torch"] if torch_available() else [])
-    if args.no_torch and "torch" in impls:
-        impls.remove("torch")
+    sections = [args.only] if args.only else SECTIONS
+    repeats = {
+        "first-order": 1 if args.quick else args.repeats,
+        "lbfgs": 1 if args.quick else args.lbfgs_repeats,
+    }
 
     blas = threadpoolctl.threadpool_info()
     print(f"# MNIST benchmark ({'quick' if args.quick else 'full'})\n")
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    command = " ".join(["python", "benchmarks/bench_mnist.py", *sys.argv[1:]])
+    print(f"`{command}`, started {started}.\n")
     print(
         f"{X_train.shape[0]} train / {X_test.shape[0]} test digits, "
-        f"{os.cpu_count()} CPUs, numpy {np.__version__}, BLAS: "
-        + ", ".join(f"{b['internal_api']} {b.get('architecture', '')}" for b in blas)
-        + f"; {repeats} repeat(s), median reported.\n"
+        f"{os.cpu_count()} CPUs, numpy {np.__version__}, scikit-learn "
+        f"{sklearn.__version__}, SciPy {scipy.__version__}, BLAS: "
+        + ", ".join(
+            f"{b['internal_api']} {b.get('architecture', '')} "
+            f"({b['num_threads']} threads)"
+            for b in blas
+        )
+        + "; "
+        + ", ".join(f"{repeats[name]} repeat(s) for {name}" for name in sections)
+        + ", median reported.\n"
     )
+    data = (X_train, X_test, y_train, y_test)
+    if "first-order" in sections:
+        run_first_order(args, data, repeats["first-order"])
+    if "lbfgs" in sections:
+        run_lbfgs(args, data, repeats["lbfgs"])
+
+
+def run_first_order(args, data, repeats):
+    """The "sgd" and "adam" configurations, with every implementation."""
+    X_train, X_test, y_train, y_test = data
+    configs = quick_configs() if args.quick else FULL_CONFIGS
+    impls = ["scratch", "sklearn"] + (["torch"] if torch_available() else [])
+    if args.no_torch and "torch" in impls:
+        impls.remove("torch")
 
     fit_rows, predict_rows, memory_rows, plot_data = [], [], [], []
     floor_rows, repeat_rows = [], []
@@ -596,6 +668,106 @@ def run(args):
         print(f"\nFigure: {args.plot}")
 
 
+def run_lbfgs(args, data, repeats):
+    """The L-BFGS section: ScratchMLPClassifier and MLPClassifier with "lbfgs".
+
+    Both minimise the same objective (the cross-entropy plus the same L2 penalty)
+    from the same initial weights (same ``random_state``) with SciPy's L-BFGS-B,
+    with their defaults otherwise (``tol=1e-4``, ``max_fun=15000``). Repeats are
+    the outer loop, then the dtypes; within each, the two fits are timed one
+    after the other, in an order that alternates from one repeat to the next.
+    """
+    X_train, X_test, y_train, y_test = data
+    config = QUICK_LBFGS if args.quick else FULL_LBFGS
+    impls = ["scratch", "sklearn"]
+    found = {
+        (dtype_name, impl): {"seconds": [], "accuracy": [], "n_iter": [], "loss": []}
+        for dtype_name in args.dtypes
+        for impl in impls
+    }
+    repeat_rows = []
+    for repeat in range(repeats):
+        for dtype_name in args.dtypes:
+            dtype = np.dtype(dtype_name)
+            X_tr = X_train.astype(dtype) / dtype.type(255)
+            X_te = X_test.astype(dtype) / dtype.type(255)
+            order = impls if repeat % 2 == 0 else impls[::-1]
+            for impl in order:
+                model = lbfgs_model(impl, config, repeat)
+                seconds = timed_fit(model, X_tr, y_train)
+                here = found[dtype_name, impl]
+                here["seconds"].append(seconds)
+                here["accuracy"].append(model.score(X_te, y_test))
+                here["n_iter"].append(model.n_iter_)
+                here["loss"].append(float(model.loss_))
+                print(
+                    f"{config.name}, {dtype_name}, {impl}: {seconds:.2f} s, "
+                    f"{model.n_iter_} iterations, test accuracy "
+                    f"{100 * here['accuracy'][-1]:.2f} %",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            ours, theirs = found[dtype_name, "scratch"], found[dtype_name, "sklearn"]
+            repeat_rows.append([
+                config.name, dtype_name, repeat, " then ".join(order),
+                f"{ours['seconds'][-1]:.2f}", f"{theirs['seconds'][-1]:.2f}",
+                f"{ours['seconds'][-1] / theirs['seconds'][-1]:.2f}",
+                f"{ours['n_iter'][-1]} / {theirs['n_iter'][-1]}",
+                f"{ours['loss'][-1]:.5f} / {theirs['loss'][-1]:.5f}",
+                f"{100 * ours['accuracy'][-1]:.2f}",
+                f"{100 * theirs['accuracy'][-1]:.2f}",
+                f"{100 * (ours['accuracy'][-1] - theirs['accuracy'][-1]):+.2f}",
+            ])  # fmt: skip
+
+    rows = []
+    for dtype_name in args.dtypes:
+        reference = median(found[dtype_name, "sklearn"]["seconds"])
+        reference_accuracy = median(found[dtype_name, "sklearn"]["accuracy"])
+        for impl in impls:
+            here = found[dtype_name, impl]
+            seconds = median(here["seconds"])
+            per_iteration = median(
+                s / max(n, 1)
+                for s, n in zip(here["seconds"], here["n_iter"], strict=True)
+            )
+            accuracy = median(here["accuracy"])
+            rows.append([
+                config.name, dtype_name, impl, f"{seconds:.2f}",
+                f"{seconds / reference:.2f}", f"{per_iteration:.3f}",
+                each(here["n_iter"], "{}"), f"{median(here['loss']):.5f}",
+                f"{100 * accuracy:.2f}",
+                f"{100 * (accuracy - reference_accuracy):+.2f}",
+            ])  # fmt: skip
+
+    print('\n## L-BFGS (solver="lbfgs")\n')
+    print(markdown_table(
+        ["configuration", "dtype", "implementation", "fit s",
+         "x MLPClassifier", "s per iteration", "n_iter_ (each repeat)",
+         "loss_ (median)", "test acc % (median)", "acc - MLPClassifier (points)"],
+        rows))  # fmt: skip
+    print(
+        f'\nScratchMLPClassifier(solver="lbfgs", hidden_size={config.hidden}, '
+        f"max_iter={config.max_iter}, l2={config.l2:g}, random_state=seed) beside "
+        f'MLPClassifier(solver="lbfgs", hidden_layer_sizes=({config.hidden},), '
+        f"max_iter={config.max_iter}, alpha={config.l2:g}, random_state=seed): "
+        "the same objective (cross-entropy plus the same L2 penalty; "
+        "MLPClassifier's `alpha` is `l2` here), the same initial weights, the "
+        "other options at their defaults (`tol=1e-4`, `max_fun=15000`). The "
+        "seed is the repeat's number. fit s: the `fit` call alone, on data "
+        "already in memory. "
+        "On float32 data, ScratchMLPClassifier computes in float32, while "
+        "MLPClassifier's weights become float64 after L-BFGS-B's first step, "
+        "so its products are computed in float64."
+    )
+    print("\n### Each repeat, in the order run\n")
+    print(markdown_table(
+        ["configuration", "dtype", "seed", "order", "scratch fit s",
+         "sklearn fit s", "x MLPClassifier", "n_iter_ scratch / sklearn",
+         "loss_ scratch / sklearn", "scratch test acc %", "sklearn test acc %",
+         "acc difference (points)"],
+        repeat_rows))  # fmt: skip
+
+
 def plot(plot_data, path):
     """Bar chart of each configuration's fit times, as multiples of MLPClassifier's.
 
@@ -651,6 +823,15 @@ def main():
     parser.add_argument(
         "--dtypes", nargs="+", default=["float32", "float64"],
         choices=["float32", "float64"],
+    )  # fmt: skip
+    parser.add_argument(
+        "--only", choices=SECTIONS,
+        help="run one section: the 'sgd' and 'adam' configurations "
+        "(first-order) or the L-BFGS comparison (lbfgs); default: both",
+    )  # fmt: skip
+    parser.add_argument(
+        "--lbfgs-repeats", type=int, default=2,
+        help="repeats of the L-BFGS section (default: 2)",
     )  # fmt: skip
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument(

@@ -19,6 +19,9 @@ from pathlib import Path
 
 # The examples run on the shipped MNIST sample, in seconds, offline.
 os.environ.setdefault("SCRATCHNET_QUICK", "1")
+# scikit-learn's array API dispatch (the array API page) needs it before SciPy
+# is imported.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import sklearn_scratchnet
 from sklearn_scratchnet.cli import main
@@ -48,6 +51,10 @@ numpydoc_xref_param_type = False
 # Short trainings in the examples stop before convergence on purpose.
 doctest_global_setup = """
 import warnings
+try:
+    import torch
+except ImportError:  # the array API page's doctests are skipped
+    torch = None
 from sklearn.exceptions import ConvergenceWarning
 warnings.simplefilter("ignore", ConvergenceWarning)
 """

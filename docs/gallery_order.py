@@ -8,6 +8,7 @@ ORDER = [
     "train_mnist.py",
     "plotting.py",
     "grid_search.py",
+    "dropout.py",
     "pipeline_cross_val.py",
     "save_load.py",
     "out_of_core_dask.py",

@@ -287,6 +287,20 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         "neg_log_loss" fails on a validation set that lacks a class. Beyond
         MLPClassifier.
 
+    dropout : float, default=0.0
+        The rate of inverted dropout on the hidden layer, in [0, 1): during
+        training each step sets each hidden unit of each sample to 0 with this
+        probability and scales the others by ``1 / (1 - dropout)``
+        (``A1 = g(Z1) * M``; see :func:`sklearn_scratchnet._network.dropout_mask`).
+        Prediction, ``predict_proba``, the validation scores and the validation
+        loss use the full network, which the scaling makes the expected one.
+        The masks are drawn from ``random_state``, so an int gives
+        bitwise-identical fits. With dropout, ``loss_curve_`` records the loss
+        of the dropped-out network on each mini-batch (as PyTorch reports it),
+        which is higher than the full network's. 0 is the note's network and
+        draws nothing. Only for "sgd" and "adam": "lbfgs" needs a deterministic
+        loss and raises a ValueError. Not in MLPClassifier.
+
     Attributes
     ----------
     W1_ : ndarray of shape (hidden_size, `n_features_in_`)
@@ -325,7 +339,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     loss_curve_ : list of float
         Training loss of each pass (the mean of its mini-batch losses, each
-        taken before its step).
+        taken before its step; with ``dropout``, of the dropped-out network).
 
     best_loss_ : float or None
         Lowest value in ``loss_curve_``; None when early stopping decides when
@@ -402,6 +416,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "scoring": [str, callable, None],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -431,6 +446,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         epsilon=1e-8,
         max_fun=15000,
         scoring=None,
+        dropout=0.0,
     ):
         self.hidden_size = hidden_size
         self.alpha = alpha
@@ -457,6 +473,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.epsilon = epsilon
         self.max_fun = max_fun
         self.scoring = scoring
+        self.dropout = dropout
 
     # ------------------------------------------------------------------ public API
 
@@ -886,6 +903,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # the weights live there. Labels and weights are prepared in NumPy and
         # moved there for training.
         where = _array_namespace(X)
+        self._check_dropout_solver()
         scorer = self._scorer()
         from_current_weights = hasattr(self, "W1_") and (partial or self.warm_start)
         if from_current_weights:
@@ -956,7 +974,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         optimizer = self._optimizer_for(partial)
         steps = _steps.steps_for(
             X, batch_size, self._params(), optimizer, self.activation, self.l2,
-            self.out_activation_,
+            self.out_activation_, self.dropout, self._dropout_rng(rng),
         )  # fmt: skip
         on_validation = self.early_stopping and validation is not None and not partial
 
@@ -1052,6 +1070,25 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.validation_scores_ = history.validation_scores
         self.validation_loss_curve_ = history.validation_losses
         self.best_validation_score_ = history.best_validation_score
+
+    def _check_dropout_solver(self):
+        if self.dropout > 0 and self.solver == "lbfgs":
+            raise ValueError(
+                f"dropout={self.dropout} needs a stochastic solver: solver='lbfgs' "
+                "searches along a line of a loss that must be the same at every "
+                "evaluation, and dropout draws a new mask each time. Use "
+                "solver='adam' or solver='sgd' with dropout, or set dropout=0.0."
+            )
+
+    def _dropout_rng(self, rng):
+        """The generator of this fit's dropout masks, seeded from ``rng``.
+
+        Nothing is drawn from ``rng`` without dropout, so fits without it are
+        unchanged.
+        """
+        if not self.dropout:
+            return None
+        return np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
 
     def _start_afresh(self, n_features, dtype, rng, with_validation):
         """Draw the initial weights and empty the training record."""

@@ -36,10 +36,10 @@ note                        code                                   shape
 ``A2 = softmax(Z2)``        ``A2 = softmax(Z2)`` (column-wise)     (n_classes, m)
 ``dZ2 = A2 - Y``            ``dZ2 = (A2 - Y) * share``             (n_classes, m)
 ``dW2 = 1/m dZ2 . A1^T``    ``dW2 = dZ2 @ A1.T``                   (n_classes, h)
-``db2 = 1/m sum dZ2``       ``db2 = dZ2.sum(axis=1)``              (n_classes,)
+``db2 = 1/m sum dZ2``       ``db2 = xp.sum(dZ2, axis=1)``          (n_classes,)
 ``dZ1 = W2^T . dZ2 * g'``   ``dZ1 = (dZ2.T @ W2).T * g'(Z1)``      (h, m)
 ``dW1 = 1/m dZ1 . A0^T``    ``dW1 = dZ1 @ X``                      (h, n_features)
-``db1 = 1/m sum dZ1``       ``db1 = dZ1.sum(axis=1)``              (h,)
+``db1 = 1/m sum dZ1``       ``db1 = xp.sum(dZ1, axis=1)``          (h,)
 ==========================  =====================================  ==============
 
 ``Z1`` is computed as ``(X W1^T)^T``: the same numbers as ``W1 . A0``, but BLAS
@@ -63,6 +63,14 @@ Three generalisations of the note, each reducing to it by default:
 * ``l2``: an L2 penalty ``l2 / 2 * (||W1||^2 + ||W2||^2) / sum(w)`` on the weights
   (not the biases), the same objective as scikit-learn's ``MLPClassifier(alpha=l2)``
   (:func:`l2_penalty` and :func:`add_l2_gradient`).
+
+One addition beyond the note, absent by default: inverted dropout on the hidden
+layer during training. A mask ``M`` of shape (h, m) (:func:`dropout_mask`) holds 0
+for a dropped unit of a sample and ``1 / (1 - rate)`` for a kept one, so that
+``E[M] = 1``. The forward pass becomes ``A1 = g(Z1) * M`` (the cache's ``A1`` is the
+dropped-out activation, which ``dW2 = 1/m dZ2 . A1^T`` uses) and the backward pass
+``dZ1 = W2^T . dZ2 * M * g'(Z1)``, with ``g'(Z1)`` taken from the activation before
+dropout. Without a mask (``mask=None``) nothing changes, not a bit.
 """
 
 import numpy as np
@@ -134,6 +142,34 @@ def tanh_derivative(Z1, A1):
 def logistic_derivative(Z1, A1):
     """sigma'(Z1) = sigma(Z1) (1 - sigma(Z1)), written with A1 = sigma(Z1)."""
     return A1 * (1 - A1)
+
+
+def dropout_mask(rng, shape, rate, dtype):
+    """Draw an inverted-dropout mask ``M``: 0 with probability ``rate``, else
+    ``1 / (1 - rate)``.
+
+    Each entry is drawn independently, so ``E[M] = 1``: the dropped-out
+    activations ``g(Z1) * M`` have the expected value of ``g(Z1)``, and the full
+    network (no mask) is the right one for prediction.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    shape : tuple of int
+        ``(h, m)``: one row per hidden unit, one column per sample, as ``A1``.
+    rate : float
+        The probability of dropping a unit, in [0, 1).
+    dtype : numpy dtype
+        float32 or float64.
+
+    Returns
+    -------
+    M : ndarray of shape ``shape``
+    """
+    dtype = np.dtype(dtype)
+    kept = rng.random(shape, dtype=dtype) >= rate
+    return kept * dtype.type(1.0 / (1.0 - rate))
 
 
 #: The hidden activations g, by name: ``g(Z, out=None)``, and their derivatives g'.
@@ -297,7 +333,7 @@ def hidden_input(X, W1, b1):
     return Z1_transposed.T
 
 
-def forward(X, params, activation="relu", output="softmax"):
+def forward(X, params, activation="relu", output="softmax", mask=None):
     """Forward propagation, the note's four equations.
 
     Parameters
@@ -310,17 +346,23 @@ def forward(X, params, activation="relu", output="softmax"):
         The hidden activation g.
     output : {"softmax", "logistic"}, default="softmax"
         The output activation.
+    mask : ndarray of shape (h, m), default=None
+        A dropout mask from :func:`dropout_mask`: ``A1 = g(Z1) * M``. None
+        means no dropout.
 
     Returns
     -------
     Z1, A1, Z2, A2 : ndarray
         Pre-activation and activation of the hidden layer (h, m), logits and
         probabilities of the output layer (n_outputs, m): one column per
-        sample, as in the note.
+        sample, as in the note. With a mask, ``A1`` is the dropped-out
+        activation ``g(Z1) * M``.
     """
     W1, b1, W2, b2 = params
     Z1 = hidden_input(X, W1, b1)  # Z1 = W1 . A0 + b1
     A1 = ACTIVATIONS[activation](Z1)  # A1 = g(Z1)
+    if mask is not None:
+        A1 = A1 * mask  # A1 = g(Z1) * M: a new array (identity's g(Z1) is Z1)
     Z2 = W2 @ A1 + b2[:, None]  # Z2 = W2 . A1 + b2
     A2 = OUTPUTS[output](Z2)  # A2 = softmax(Z2)
     return Z1, A1, Z2, A2
@@ -416,7 +458,7 @@ def loss(Z2, y, params, sample_weight=None, l2=0.0, weight_sum=None, output="sof
 
 def backward(
     X, y, params, cache, activation="relu", sample_weight=None, l2=0.0,
-    weight_sum=None, output="softmax",
+    weight_sum=None, output="softmax", mask=None,
 ):  # fmt: skip
     """Backward propagation: the gradient of :func:`loss` for each parameter.
 
@@ -441,6 +483,8 @@ def backward(
         the total of these samples.
     output : {"softmax", "logistic"}, default="softmax"
         The output activation of the forward pass.
+    mask : ndarray of shape (h, m), default=None
+        The dropout mask of the forward pass; None means no dropout.
 
     Returns
     -------
@@ -454,11 +498,15 @@ def backward(
     # The note's 1/m, each sample's share, is folded into dZ2 once, so that every
     # product with dZ2 below already carries it.
     share, weight_sum = sample_shares(m, sample_weight, A2.dtype, weight_sum, A2)
+    # g'(Z1), which tanh and logistic write with g(Z1): with dropout the cache's
+    # A1 is g(Z1) * M, so g(Z1) is computed again, as it was before the mask.
+    G1 = A1 if mask is None else ACTIVATIONS[activation](Z1)  # g(Z1), before M
+    g_prime = DERIVATIVES[activation](Z1, G1)
 
     dZ2 = (A2 - Y) * share  # dZ2 = A2 - Y
-    dW2 = dZ2 @ A1.T  # dW2 = 1/m dZ2 . A1^T
+    dW2 = dZ2 @ A1.T  # dW2 = 1/m dZ2 . A1^T  (A1 = g(Z1) * M with dropout)
     db2 = xp.sum(dZ2, axis=1)  # db2 = 1/m sum(dZ2)
-    dZ1 = (dZ2.T @ W2).T * DERIVATIVES[activation](Z1, A1)  # dZ1 = W2^T.dZ2 * g'(Z1)
+    dZ1 = dropped((dZ2.T @ W2).T, mask) * g_prime  # dZ1 = W2^T.dZ2 [* M] * g'(Z1)
     dW1 = dZ1 @ X  # dW1 = 1/m dZ1 . A0^T, and A0^T = X
     db1 = xp.sum(dZ1, axis=1)  # db1 = 1/m sum(dZ1)
     if xp is np:
@@ -468,6 +516,14 @@ def backward(
         add_l2_gradient(dW1, W1, l2, weight_sum)
         add_l2_gradient(dW2, W2, l2, weight_sum)
     return dW1, db1, dW2, db2
+
+
+def dropped(values, mask):
+    """``values * M``, in place; ``values`` themselves when there is no mask."""
+    if mask is None:
+        return values
+    values *= mask
+    return values
 
 
 # ---------------------------------------------------------------------------
@@ -495,7 +551,7 @@ BLOCK_ROWS = 2048
 
 def loss_and_gradients(
     X, y, params, activation="relu", sample_weight=None, l2=0.0,
-    block_rows=BLOCK_ROWS, output="softmax",
+    block_rows=BLOCK_ROWS, output="softmax", mask=None,
 ):  # fmt: skip
     """One training step's loss and gradients, computed over row blocks of X.
 
@@ -523,20 +579,34 @@ def loss_and_gradients(
         Rows per block.
     output : {"softmax", "logistic"}, default="softmax"
         The output activation.
+    mask : ndarray of shape (h, m), default=None
+        A dropout mask (:func:`dropout_mask`) for the whole batch; each block
+        takes its columns. None means no dropout.
 
     Returns
     -------
     loss : float
-        As :func:`loss` on the whole batch.
+        As :func:`loss` on the whole batch (of the dropped-out network, with a
+        mask).
     grads : tuple of ndarray
         ``(dW1, db1, dW2, db2)`` as :func:`backward` on the whole batch.
     """
     m = X.shape[0]
     if m <= block_rows:
-        cache = forward(X, params, activation, output)
+        cache = forward(X, params, activation, output, mask)
         return (
             loss(cache[2], y, params, sample_weight, l2, output=output),
-            backward(X, y, params, cache, activation, sample_weight, l2, output=output),
+            backward(
+                X,
+                y,
+                params,
+                cache,
+                activation,
+                sample_weight,
+                l2,
+                output=output,
+                mask=mask,
+            ),
         )
     xp = namespace(params[0])
     weight_sum = m if sample_weight is None else float(xp.sum(sample_weight))
@@ -548,11 +618,12 @@ def loss_and_gradients(
             block = (block, ...)
         X_block, y_block = X[block], y[block]
         w_block = None if sample_weight is None else sample_weight[block]
-        cache = forward(X_block, params, activation, output)
+        mask_block = None if mask is None else mask[:, block]
+        cache = forward(X_block, params, activation, output, mask_block)
         total_loss += loss(cache[2], y_block, params, w_block, 0.0, weight_sum, output)
         block_grads = backward(
             X_block, y_block, params, cache, activation, w_block, 0.0, weight_sum,
-            output,
+            output, mask_block,
         )  # fmt: skip
         for total, part in zip(grads, block_grads, strict=True):
             total += part

@@ -15,12 +15,16 @@ hidden units over threads. :func:`steps_for` chooses one for a fit, once.
 array API namespace (PyTorch on CPU or GPU, CuPy, array-api-strict) on the
 arrays' device. The thread split is a NumPy refinement: other namespaces always
 get the plain step.
+
+With dropout, each step draws its mask (:func:`_network.dropout_mask`) from the
+fit's generator, in the calling thread, before any other work: the masks, and so
+the fit, depend on the random state only. With no dropout nothing is drawn.
 """
 
 from contextlib import nullcontext
 
 from sklearn_scratchnet import _network, _unit_split
-from sklearn_scratchnet._namespace import is_numpy
+from sklearn_scratchnet._namespace import from_numpy, is_numpy, numpy_dtype
 
 
 class GradientSteps:
@@ -41,30 +45,52 @@ class GradientSteps:
         L2 penalty strength.
     output : {"softmax", "logistic"}, default="softmax"
         The output activation.
+    dropout : float, default=0.0
+        The rate of inverted dropout on the hidden layer; 0 draws nothing.
+    rng : numpy.random.Generator, default=None
+        Draws the dropout masks, one per step; required when ``dropout > 0``.
     """
 
-    def __init__(self, params, optimizer, activation, l2, output="softmax"):
+    def __init__(
+        self, params, optimizer, activation, l2, output="softmax", dropout=0.0,
+        rng=None,
+    ):  # fmt: skip
         self.params = params
         self.optimizer = optimizer
         self.activation = activation
         self.l2 = l2
         self.output = output
+        self.dropout = dropout
+        self.rng = rng
 
     def running(self):
         """Nothing to set up around a pass."""
         return nullcontext()
 
     def step(self, X, y, sample_weight):
-        """One gradient step on the batch ``X``; returns its loss before the step."""
+        """One gradient step on the batch ``X``; returns its loss before the step.
+
+        With dropout, the loss is the dropped-out network's, on this step's mask.
+        """
+        mask = None
+        if self.dropout:
+            W1 = self.params[0]
+            shape = (W1.shape[0], X.shape[0])
+            # Drawn by NumPy, on every namespace: the same masks, moved.
+            mask = _network.dropout_mask(self.rng, shape, self.dropout, numpy_dtype(W1))
+            mask = from_numpy(mask, like=W1)
         batch_loss, grads = _network.loss_and_gradients(
             X, y, self.params, self.activation, sample_weight, self.l2,
-            output=self.output,
+            output=self.output, mask=mask,
         )  # fmt: skip
         self.optimizer.update(self.params, grads)
         return batch_loss
 
 
-def steps_for(X, batch_rows, params, optimizer, activation, l2, output="softmax"):
+def steps_for(
+    X, batch_rows, params, optimizer, activation, l2, output="softmax",
+    dropout=0.0, rng=None,
+):  # fmt: skip
     """The step to train with on ``X``: split over threads where that pays.
 
     Parameters
@@ -83,16 +109,20 @@ def steps_for(X, batch_rows, params, optimizer, activation, l2, output="softmax"
         L2 penalty strength.
     output : {"softmax", "logistic"}, default="softmax"
         The output activation.
+    dropout : float, default=0.0
+        The rate of inverted dropout on the hidden layer; 0 draws nothing.
+    rng : numpy.random.Generator, default=None
+        Draws the dropout masks; required when ``dropout > 0``.
 
     Returns
     -------
     steps : GradientSteps or UnitSplitSteps
     """
     if not is_numpy(params[0]):
-        return GradientSteps(params, optimizer, activation, l2, output)
+        return GradientSteps(params, optimizer, activation, l2, output, dropout, rng)
     n_threads = _unit_split.threads_for(X, params[0].shape[0], batch_rows)
     if n_threads > 1:
         return _unit_split.UnitSplitSteps(
-            params, optimizer, n_threads, activation, l2, output
+            params, optimizer, n_threads, activation, l2, output, dropout, rng
         )
-    return GradientSteps(params, optimizer, activation, l2, output)
+    return GradientSteps(params, optimizer, activation, l2, output, dropout, rng)

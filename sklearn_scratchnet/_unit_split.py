@@ -17,6 +17,10 @@ the calling thread adds up Z2 and computes the output activation, the loss and
 step, ``_steps.GradientSteps``; ``_steps.steps_for`` chooses between them once
 per fit.
 
+With dropout, the calling thread draws the step's mask before the threads start,
+and each range takes its rows of it: the masks, like the plain step's, do not
+depend on the number of threads.
+
 The split depends only on the number of hidden units and of threads, so a fit
 with a given ``random_state`` is reproducible. Across different numbers of
 threads the results differ in the last bits, as BLAS's own do: Z2 is summed
@@ -209,11 +213,12 @@ def hidden_layer_rows(X, W1, b1, activation, A1, rows):
     _network.ACTIVATIONS[activation](Z1, out=Z1)  # A1 = g(Z1), over Z1
 
 
-def hidden_gradients_rows(X, dZ2, W2, A1, activation, dW1, db1, rows):
+def hidden_gradients_rows(X, dZ2, W2, A1, activation, dW1, db1, rows, mask=None):
     """The hidden layer of the backward pass for the units ``rows`` only.
 
-    ``dZ1 = W2^T . dZ2 * g'(Z1)``, ``dW1 = 1/m dZ1 . A0^T`` and
-    ``db1 = 1/m sum(dZ1)``, written into ``dW1[rows]`` and ``db1[rows]``.
+    ``dZ1 = W2^T . dZ2 * g'(Z1)`` (with dropout ``W2^T . dZ2 * M * g'(Z1)``),
+    ``dW1 = 1/m dZ1 . A0^T`` and ``db1 = 1/m sum(dZ1)``, written into
+    ``dW1[rows]`` and ``db1[rows]``.
 
     Parameters
     ----------
@@ -224,16 +229,22 @@ def hidden_gradients_rows(X, dZ2, W2, A1, activation, dW1, db1, rows):
     W2 : ndarray of shape (n_classes, h)
         The output layer's weights, as in the forward pass.
     A1 : ndarray of shape (h, m)
-        The hidden activations from :func:`hidden_layer_rows`.
+        The hidden activations ``g(Z1)`` from :func:`hidden_layer_rows`, before
+        any dropout.
     activation : {"relu", "tanh", "logistic", "identity"}
         The hidden activation g.
     dW1, db1 : ndarray
         Receive the gradients in their rows ``rows``.
     rows : slice
         The hidden units to compute.
+    mask : ndarray of shape (h, m), default=None
+        The step's dropout mask, of which the rows ``rows`` are used; None
+        means no dropout.
     """
     A1 = A1[rows]
     dZ1 = W2[:, rows].T @ dZ2  # W2^T . dZ2
+    if mask is not None:
+        dZ1 *= mask[rows]  # * M
     # g'(Z1) from A1 alone: A1 = max(Z1, 0) is positive exactly where Z1 is,
     # and the tanh and logistic derivatives are written with A1 already.
     dZ1 *= _network.DERIVATIVES[activation](A1, A1)
@@ -258,18 +269,28 @@ class UnitSplitSteps:
         L2 penalty strength.
     output : {"softmax", "logistic"}, default="softmax"
         The output activation.
+    dropout : float, default=0.0
+        The rate of inverted dropout on the hidden layer; 0 draws nothing.
+    rng : numpy.random.Generator, default=None
+        Draws the dropout masks, one per step in the calling thread; required
+        when ``dropout > 0``.
     """
 
-    def __init__(self, params, optimizer, n_threads, activation, l2, output="softmax"):
+    def __init__(
+        self, params, optimizer, n_threads, activation, l2, output="softmax",
+        dropout=0.0, rng=None,
+    ):  # fmt: skip
         self.params = params
         self.optimizer = optimizer
         self.activation = activation
         self.l2 = l2
         self.output = output
+        self.dropout = dropout
+        self.rng = rng
         self.hidden_size = params[0].shape[0]
         self.n_threads = max(1, min(n_threads, self.hidden_size))
         self.row_ranges = _row_ranges(self.hidden_size, self.n_threads)
-        self._A1 = self._dW1 = None  # allocated by the first step
+        self._A1 = self._A1_dropped = self._dW1 = None  # allocated when needed
         if self.n_threads > 1:
             self._executor = _shared_executor(self.n_threads - 1)
 
@@ -297,14 +318,19 @@ class UnitSplitSteps:
         Returns
         -------
         loss : float
-            The batch's loss before the step, as :func:`_network.loss`.
+            The batch's loss before the step, as :func:`_network.loss` (of the
+            dropped-out network, with dropout).
         """
         W1, b1, W2, b2 = self.params
         m = X.shape[0]
-        A1, Z2_parts = self._buffers(m)
+        mask = None
+        if self.dropout:  # drawn here, in the calling thread, whatever the split
+            shape = (self.hidden_size, m)
+            mask = _network.dropout_mask(self.rng, shape, self.dropout, W1.dtype)
+        A1, A1_dropped, Z2_parts = self._buffers(m, mask is not None)
         share, weight_sum = _network.sample_shares(m, sample_weight, W1.dtype)
 
-        self._in_parallel(self._forward_rows, X, A1, Z2_parts)
+        self._in_parallel(self._forward_rows, X, A1, A1_dropped, mask, Z2_parts)
         Z2 = Z2_parts.sum(axis=0)  # Z2 = W2 . A1 + b2, summed over the ranges
         Z2 += b2[:, np.newaxis]
         batch_loss = _network.loss(
@@ -315,21 +341,24 @@ class UnitSplitSteps:
         dZ2 = (A2 - Y) * share  # dZ2 = A2 - Y
 
         self.optimizer.start_step()
-        self._in_parallel(self._backward_rows, X, dZ2, A1, weight_sum)
+        self._in_parallel(self._backward_rows, X, dZ2, A1, A1_dropped, mask, weight_sum)
         self.optimizer.update_part(3, b2, dZ2.sum(axis=1))  # db2 = 1/m sum(dZ2)
         return batch_loss
 
-    def _forward_rows(self, X, A1, Z2_parts, part, rows):
+    def _forward_rows(self, X, A1, A1_dropped, mask, Z2_parts, part, rows):
         """The forward pass of the hidden units ``rows``, the range number ``part``.
 
-        Writes their rows of A1 and their share of ``W2 . A1`` into
-        ``Z2_parts[part]``.
+        Writes their rows of ``g(Z1)`` into A1, with dropout their rows of
+        ``g(Z1) * M`` into A1_dropped (otherwise A1 itself), and their share of
+        ``W2 . A1`` into ``Z2_parts[part]``.
         """
         W1, b1, W2, _ = self.params
         hidden_layer_rows(X, W1, b1, self.activation, A1, rows)
-        np.matmul(W2[:, rows], A1[rows], out=Z2_parts[part])
+        if mask is not None:
+            np.multiply(A1[rows], mask[rows], out=A1_dropped[rows])  # A1 = g(Z1) * M
+        np.matmul(W2[:, rows], A1_dropped[rows], out=Z2_parts[part])
 
-    def _backward_rows(self, X, dZ2, A1, weight_sum, part, rows):
+    def _backward_rows(self, X, dZ2, A1, A1_dropped, mask, weight_sum, part, rows):
         """The backward pass and update of the hidden units ``rows``.
 
         These units' columns of W2 are read and updated here only, so the ranges
@@ -340,8 +369,8 @@ class UnitSplitSteps:
         columns = (slice(None), rows)
         # dW2 = 1/m dZ2 . A1^T, computed transposed: these units' columns of dW2
         # are rows of its transpose, which BLAS writes in place.
-        np.matmul(A1[rows], dZ2.T, out=self._dW2_transposed[rows])
-        hidden_gradients_rows(X, dZ2, W2, A1, self.activation, dW1, db1, rows)
+        np.matmul(A1_dropped[rows], dZ2.T, out=self._dW2_transposed[rows])
+        hidden_gradients_rows(X, dZ2, W2, A1, self.activation, dW1, db1, rows, mask)
         if self.l2:
             _network.add_l2_gradient(dW1[rows], W1[rows], self.l2, weight_sum)
             _network.add_l2_gradient(dW2[columns], W2[columns], self.l2, weight_sum)
@@ -349,12 +378,15 @@ class UnitSplitSteps:
         self.optimizer.update_part(1, b1, db1, rows)
         self.optimizer.update_part(2, W2, dW2, columns)
 
-    def _buffers(self, m):
+    def _buffers(self, m, dropout):
         """The arrays reused from step to step; return those of m samples.
 
         Returns
         -------
         A1 : ndarray of shape (h, m)
+            ``g(Z1)``.
+        A1_dropped : ndarray of shape (h, m)
+            ``g(Z1) * M`` with ``dropout``; otherwise A1 itself.
         Z2_parts : ndarray of shape (n_threads, n_classes, m)
             Each range's share of ``W2 . A1``.
         """
@@ -364,9 +396,14 @@ class UnitSplitSteps:
             self._dW2_transposed = np.empty_like(W2.T, order="C")
         if self._A1 is None or self._A1.shape[1] != m:
             self._A1 = np.empty((self.hidden_size, m), dtype=W1.dtype)
+            self._A1_dropped = None
             shape = (self.n_threads, W2.shape[0], m)
             self._Z2_parts = np.empty(shape, dtype=W1.dtype)
-        return self._A1, self._Z2_parts
+        if not dropout:
+            return self._A1, self._A1, self._Z2_parts
+        if self._A1_dropped is None:
+            self._A1_dropped = np.empty_like(self._A1)
+        return self._A1, self._A1_dropped, self._Z2_parts
 
     def _in_parallel(self, function, *args):
         """``function(*args, part, rows)`` for every range, each on its own thread."""

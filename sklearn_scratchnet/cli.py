@@ -5,7 +5,8 @@
     scratchnet train [--data mnist|sample|DIR] [--hidden-size H] [--alpha A]
                      [--solver sgd|adam|lbfgs] [--momentum MU]
                      [--activation relu|tanh|logistic|identity] [--batch-size B]
-                     [--max-iter N] [--l2 L2] [--class-weight balanced]
+                     [--max-iter N] [--l2 L2] [--dropout RATE]
+                     [--class-weight balanced]
                      [--early-stopping] [--validation-fraction F]
                      [--random-state S] [--out MODEL]
     scratchnet evaluate MODEL [--data mnist|sample|DIR] [--trust-pickle]
@@ -288,6 +289,15 @@ def add_train_parser(commands):
         help="L2 penalty on the weights (default: %(default)s)",
     )
     train.add_argument(
+        "--dropout",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="share of the hidden units dropped at random in each training step "
+        "(inverted dropout; the full network predicts), in [0, 1); with sgd or "
+        "adam (default: %(default)s: none, as in the note)",
+    )
+    train.add_argument(
         "--class-weight",
         choices=["balanced"],
         default=None,
@@ -414,6 +424,7 @@ _TRAIN_PARAMETERS = {
     "batch_size": "--batch-size",
     "max_iter": "--max-iter",
     "l2": "--l2",
+    "dropout": "--dropout",
     "class_weight": "--class-weight",
     "early_stopping": "--early-stopping",
     "random_state": "--random-state",
@@ -436,6 +447,12 @@ def _classifier_from(args):
         clf._validate_params()
     except InvalidParameterError as exc:
         raise CommandError(_option_error(exc), EXIT_USAGE) from exc
+    if clf.dropout > 0 and clf.solver == "lbfgs":
+        raise CommandError(
+            "--dropout needs --solver sgd or adam: lbfgs needs the same loss at "
+            "every evaluation, and dropout draws new masks each time.",
+            EXIT_USAGE,
+        )
     return clf
 
 

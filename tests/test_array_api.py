@@ -132,6 +132,8 @@ SETTINGS = [
     dict(solver="lbfgs", activation="tanh", l2=0.001),
     dict(solver="adam", batch_size=32, early_stopping=True, scoring="loss"),
     dict(solver="sgd", batch_size=32, early_stopping=True, scoring="f1_macro"),
+    dict(solver="adam", batch_size=16, dropout=0.3, activation="tanh"),
+    dict(solver="sgd", batch_size=None, dropout=0.5, momentum=0.9),
 ]
 
 

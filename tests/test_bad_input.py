@@ -558,6 +558,7 @@ INVALID_PARAMETERS = {
     "epsilon": [0, -1e-8, "x"],
     "max_fun": [0, 1.5, None],
     "scoring": [3, 1.5, ["accuracy"]],
+    "dropout": [1.0, -0.1, np.nan, "x"],
 }
 PARAMETER_CASES = [
     pytest.param(name, value, id=f"{name}={value!r}")

@@ -357,6 +357,8 @@ def test_a_missing_data_folder_is_exit_code_3(tmp_path):
         (["--random-state", "-1"], "--random-state must be an integer >= 0"),
         (["--validation-fraction", "1.5"], "--validation-fraction must be in"),
         (["--early-stopping", "--validation-fraction", "0"], "needs validation"),
+        (["--dropout", "1"], "--dropout must be >= 0 and < 1; got 1.0."),
+        (["--solver", "lbfgs", "--dropout", "0.2"], "--dropout needs --solver sgd"),
     ],
 )
 def test_bad_parameter_values_are_usage_errors_before_any_work(
@@ -373,6 +375,12 @@ def test_bad_parameter_values_are_usage_errors_before_any_work(
     assert "parameter of ScratchMLPClassifier" not in err
     assert fetched == [] and out == ""
     assert not (tmp_path / "m.skops").exists()
+
+
+def test_dropout_reaches_the_model():
+    args = build_parser().parse_args(["train", "--solver", "adam", "--dropout", "0.3"])
+    clf = cli._classifier_from(args)
+    assert clf.dropout == 0.3 and clf.solver == "adam"
 
 
 def test_every_classifier_option_is_exposed_with_its_default(capsys):

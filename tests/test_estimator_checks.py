@@ -14,6 +14,11 @@ _SAMPLES_SEEN = (
     "the 'invscaling' step size alpha / (t + 1) ** power_t counts the samples "
     "seen, t, which differ between the weighted and the repeated data set."
 )
+_DROPOUT_MASKS = (
+    "dropout draws a mask per sample: a sample repeated k times is dropped out "
+    "by k independent masks, a sample of weight k by one, and the loss is not "
+    "linear in the mask, so the two fits differ even in expectation."
+)
 
 CONFIGURATIONS = {
     "default": (ScratchMLPClassifier(), {}),
@@ -77,6 +82,14 @@ CONFIGURATIONS = {
             n_iter_no_change=np.inf,
         ),
         {},
+    ),
+    # Beyond MLPClassifier: dropout on the hidden layer (not with "lbfgs").
+    "adam-dropout": (
+        ScratchMLPClassifier(solver="adam", dropout=0.2),
+        {
+            "check_sample_weight_equivalence_on_dense_data": _DROPOUT_MASKS,
+            "check_sample_weight_equivalence_on_sparse_data": _DROPOUT_MASKS,
+        },
     ),
 }
 

@@ -12,9 +12,9 @@ machine with the same number of BLAS threads, and compare: every fitted array
 validation curves), the counters and the optimizer's state are hashed from their
 bytes. The configurations cover every estimator-check configuration, the note's
 defaults, Adam on mini-batches, the split steps at h=512, early stopping, class
-and sample weights, sparse and float64 input, an own validation set,
-``partial_fit`` and ``warm_start``, all on the MNIST sample shipped in the
-package.
+and sample weights, dropout (plain and split steps), sparse and float64 input,
+an own validation set, ``partial_fit`` and ``warm_start``, all on the MNIST
+sample shipped in the package.
 """
 
 import argparse
@@ -116,6 +116,7 @@ def _configurations(X, X_test, y, y_test):
         ),
         "early-stopping": fit(early_stopping=True, max_iter=60),
         "balanced": fit(class_weight="balanced", max_iter=60),
+        "adam-dropout": fit(solver="adam", dropout=0.2, batch_size=64, max_iter=2),
         # Beyond them.
         "adam h=100 batch 200": fit(
             hidden_size=100, solver="adam", alpha=0.001, batch_size=200, max_iter=5
@@ -146,6 +147,9 @@ def _configurations(X, X_test, y, y_test):
             l2=0.1,
             max_iter=40,
         ),  # fmt: skip
+        "split steps h=512 adam dropout": fit_small(
+            hidden_size=512, solver="adam", batch_size=128, dropout=0.5, max_iter=2
+        ),
         "full batch in blocks (l2)": fit(max_iter=20, l2=0.01),
         "sample weights": sample_weights,
         "sparse input": sparse_input,
