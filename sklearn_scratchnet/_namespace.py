@@ -12,6 +12,10 @@ nothing from scikit-learn.
 import numpy as np
 
 
+#: Each array type's namespace, found once (a step asks a few dozen times).
+_NAMESPACES = {}
+
+
 def namespace(array):
     """The namespace of ``array``: ``numpy`` for NumPy arrays and sparse matrices.
 
@@ -23,9 +27,12 @@ def namespace(array):
         or hasattr(array, "tocsr")
     ):
         return np
-    import array_api_compat
+    xp = _NAMESPACES.get(type(array))
+    if xp is None:
+        import array_api_compat
 
-    return array_api_compat.array_namespace(array)
+        xp = _NAMESPACES[type(array)] = array_api_compat.array_namespace(array)
+    return xp
 
 
 def is_numpy(array):
