@@ -11,7 +11,6 @@ nothing from scikit-learn.
 
 import numpy as np
 
-
 #: Each array type's namespace, found once (a step asks a few dozen times).
 _NAMESPACES = {}
 
