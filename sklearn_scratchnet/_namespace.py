@@ -78,8 +78,12 @@ def copy(array):
 
 
 def to_numpy(array):
-    """``array`` as a NumPy array on the CPU (NumPy arrays are returned as they are)."""
-    if array is None or namespace(array) is np:
+    """``array`` as a NumPy array on the CPU (NumPy arrays are returned as they are).
+
+    What is no array of a namespace (None, a list, a number) is returned as it is.
+    """
+    foreign = hasattr(array, "__dlpack__") or hasattr(array, "__array_namespace__")
+    if not foreign or namespace(array) is np:
         return array
     name = namespace(array).__name__
     if "torch" in name:
