@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 from sklearn.metrics import log_loss
+from sklearn.utils._array_api import _convert_to_numpy, get_namespace
 
 
 class EpochProgressBar:
@@ -79,8 +80,9 @@ class EpochProgressBar:
         return False
 
     def _scores(self, fitted_estimator):
-        classes = fitted_estimator.classes_
-        proba = fitted_estimator.predict_proba(self.X_val)
+        # A model trained on another array library (a GPU) predicts there.
+        classes = _as_numpy(fitted_estimator.classes_)
+        proba = _as_numpy(fitted_estimator.predict_proba(self.X_val))
         accuracy = np.mean(classes[np.argmax(proba, axis=1)] == self.y_val)
         loss = log_loss(self.y_val, proba, labels=classes)
         return {"val_loss": f"{loss:.4f}", "val_accuracy": f"{accuracy:.4f}"}
@@ -89,6 +91,14 @@ class EpochProgressBar:
         # Training may stop before max_iter: show the bar as complete.
         task = self.progress.tasks[self._task]
         self.progress.update(self._task, total=task.completed)
+
+
+def _as_numpy(array):
+    """``array`` as a NumPy array, from whatever array library holds it."""
+    if isinstance(array, np.ndarray):
+        return array
+    xp, _ = get_namespace(array)
+    return _convert_to_numpy(array, xp)
 
 
 def make_progress(console):

@@ -8,7 +8,7 @@
                      [--max-iter N] [--l2 L2] [--dropout RATE]
                      [--class-weight balanced]
                      [--early-stopping] [--validation-fraction F]
-                     [--random-state S] [--out MODEL]
+                     [--random-state S] [--device DEVICE] [--out MODEL]
     scratchnet evaluate MODEL [--data mnist|sample|DIR] [--trust-pickle]
     scratchnet predict MODEL IMAGE [IMAGE ...] [--save-input DIR] [--trust-pickle]
     scratchnet info MODEL [--trust-pickle]
@@ -32,7 +32,7 @@ pixels 0-255, which its first steps scale. The commands need the ``cli`` extra
 needs the ``onnx`` extra.
 
 Exit codes: 0 success; 1 another failure (such as a missing dependency); 2 bad
-usage or parameter value; 3 a file, folder or data set not found; 4 a file that
+usage or parameter value; 3 a file, folder, data set or device not found; 4 a file that
 is not what it should be (corrupt data, not a model, not an image, a pickle not
 trusted, a folder where a file is expected); 5 a file or folder that cannot be
 written or read (permissions, a read-only or full disk: ``train`` checks its
@@ -142,6 +142,11 @@ def main(argv=None):
         0 on success; see the module's documentation for the others.
     """
     args = build_parser().parse_args(argv)
+    if argv is None and _needs_scipy_array_api(args):
+        # SciPy reads SCIPY_ARRAY_API once, when first imported (it is already):
+        # start again with it set, as scikit-learn's array API dispatch needs.
+        command = [sys.executable, "-m", "sklearn_scratchnet", *sys.argv[1:]]
+        os.execve(sys.executable, command, {**os.environ, "SCIPY_ARRAY_API": "1"})
     try:
         return args.run(args) or EXIT_OK
     except _HANDLED as exc:
@@ -149,6 +154,14 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"scratchnet {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _needs_scipy_array_api(args):
+    """Whether the command trains on another array library without SciPy's API."""
+    return (
+        getattr(args, "device", None) is not None
+        and os.environ.get("SCIPY_ARRAY_API") != "1"
+    )
 
 
 def _report(command, exc):
@@ -168,9 +181,10 @@ def build_parser():
         prog="scratchnet",
         description="Train, evaluate and use the origin note's two-layer network "
         "(784 pixels -> hidden ReLU layer -> softmax) on MNIST digits.",
-        epilog="Exit codes: 0 success, 1 other failure, 2 bad usage, 3 file or "
-        "data not found, 4 invalid file (corrupt data, not a model, not an image, "
-        "a pickle without --trust-pickle, untrusted types), 5 cannot write or "
+        epilog="Exit codes: 0 success, 1 other failure, 2 bad usage, 3 file, "
+        "data or device not found, 4 invalid file (corrupt data, not a model, not "
+        "an image, a pickle without --trust-pickle, untrusted types), 5 cannot "
+        "write or "
         "read a file (the message says where a trained model was kept), 6 the "
         "training diverged or learned nothing (lower --alpha), 130 a second "
         "Ctrl-C.",
@@ -327,6 +341,15 @@ def add_train_parser(commands):
         "%(default)s: reproducible)",
     )
     train.add_argument(
+        "--device",
+        default=None,
+        metavar="DEVICE",
+        help="train with PyTorch tensors on DEVICE (cuda, cuda:1, mps or cpu): "
+        "the same equations run there, through scikit-learn's array API; the "
+        "saved model holds NumPy arrays and works anywhere. Needs PyTorch (pip "
+        "install torch==2.13.0) (default: NumPy on the CPU)",
+    )
+    train.add_argument(
         "--out",
         type=Path,
         default=Path("model.skops"),
@@ -343,6 +366,7 @@ def train_command(args):
     if _model_format(args.out) == "skops":
         _require_extras("skops.io")
     clf = _classifier_from(args)
+    device = _training_device(args.device)
     _check_validation_arguments(args)
     _check_output(args.out, "--out", figures=figure_paths(args.out).values())
     data = load_data_set(args.data)
@@ -360,7 +384,13 @@ def train_command(args):
         )
 
     print(f"Model: {clf!r}")
-    seconds, interrupted = _fit_with_progress(clf, X_train, y_train, X_val, y_val)
+    if device is None:
+        seconds, interrupted = _fit_with_progress(clf, X_train, y_train, X_val, y_val)
+    else:
+        print(f"Device: {device} (PyTorch tensors, scikit-learn's array API)")
+        clf, seconds, interrupted = _fit_on_device(
+            clf, device, X_train, y_train, X_val, y_val
+        )
     print(_training_summary(clf, seconds, interrupted))
     y_pred = clf.predict(X_test)
     _print_test_results(y_test, y_pred)
@@ -607,7 +637,90 @@ def _hold_out(X, y, fraction, random_state):
         raise CommandError(str(exc), EXIT_USAGE) from exc
 
 
-def _fit_with_progress(clf, X_train, y_train, X_val, y_val):
+def _training_device(name):
+    """The PyTorch device that ``--device`` names, or None (NumPy) without it.
+
+    Raises
+    ------
+    CommandError
+        Without PyTorch (exit 1), for a name PyTorch does not know or without
+        SCIPY_ARRAY_API=1 (exit 2), and for a device this machine lacks (exit 3).
+    """
+    if name is None:
+        return None
+    if os.environ.get("SCIPY_ARRAY_API") != "1":
+        raise CommandError(
+            f"--device {name} trains through scikit-learn's array API, which "
+            "needs SCIPY_ARRAY_API=1 in the environment before SciPy is imported: "
+            f"run SCIPY_ARRAY_API=1 scratchnet train --device {name} ...",
+            EXIT_USAGE,
+        )
+    try:
+        import torch
+    except ImportError as exc:
+        raise CommandError(
+            f"--device {name} trains with PyTorch, which is not installed: "
+            "python -m pip install torch==2.13.0, or train with NumPy without "
+            "--device.",
+            EXIT_FAILURE,
+        ) from exc
+    try:
+        device = torch.device(name)
+    except RuntimeError as exc:
+        raise CommandError(
+            f"--device {name!r} is not a device PyTorch knows ({exc}); use cpu, "
+            "cuda, cuda:N or mps.",
+            EXIT_USAGE,
+        ) from exc
+    available = {
+        "cpu": lambda: True,
+        "cuda": lambda: torch.cuda.device_count() > (device.index or 0),
+        "mps": lambda: torch.backends.mps.is_available(),
+    }
+    if device.type not in available:
+        raise CommandError(
+            f"--device {name}: training on {device.type} devices is not "
+            "supported; use cpu, cuda, cuda:N or mps.",
+            EXIT_USAGE,
+        )
+    if not available[device.type]():
+        found = (
+            f"{torch.cuda.device_count()} CUDA device(s)"
+            if device.type == "cuda"
+            else "no such device"
+        )
+        raise CommandError(
+            f"--device {name}: PyTorch {torch.__version__} finds {found} on "
+            "this machine (no GPU, no driver, or a CPU-only build of PyTorch). "
+            "Train with NumPy on the CPU without --device.",
+            EXIT_NOT_FOUND,
+        )
+    return device
+
+
+def _fit_on_device(clf, device, X_train, y_train, X_val, y_val):
+    """Fit on ``device`` through the array API; return the model on NumPy.
+
+    The digits go to the device as PyTorch tensors; the trained model comes
+    back with NumPy arrays, for the report, the figures and the saved file.
+    """
+    import sklearn
+    import torch
+    from sklearn.utils._array_api import move_estimator_to
+
+    def there(array):
+        return None if array is None else torch.asarray(array, device=device)
+
+    with sklearn.config_context(array_api_dispatch=True):
+        seconds, interrupted = _fit_with_progress(
+            clf, there(X_train), there(y_train), there(X_val), there(y_val),
+            labels_val=y_val,
+        )  # fmt: skip
+        clf = move_estimator_to(clf, np, "cpu")
+    return clf, seconds, interrupted
+
+
+def _fit_with_progress(clf, X_train, y_train, X_val, y_val, labels_val=None):
     """Fit ``clf`` with a live progress bar on standard error; return seconds."""
     from rich.console import Console
 
@@ -615,7 +728,8 @@ def _fit_with_progress(clf, X_train, y_train, X_val, y_val):
 
     start = time.perf_counter()
     with make_progress(Console(stderr=True)) as progress:
-        clf.set_callbacks(EpochProgressBar(progress, X_val, y_val))
+        bar_labels = y_val if labels_val is None else labels_val
+        clf.set_callbacks(EpochProgressBar(progress, X_val, bar_labels))
         try:
             with warnings.catch_warnings(record=True) as caught:
                 # Reported by the summary instead ("max_iter reached").

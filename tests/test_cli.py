@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import os
 import re
 import signal
 import subprocess
@@ -860,3 +861,66 @@ def test_a_second_ctrl_c_exits_with_130(tmp_path, monkeypatch):
     code, _, err = run("train", *SMALL, "--out", tmp_path / "m.skops")
     assert code == 130 and "scratchnet train: interrupted" in err
     assert not (tmp_path / "m.skops").exists()
+
+
+# ----------------------------------------------------------------- --device
+
+
+def test_train_on_a_pytorch_device_saves_a_numpy_model(tmp_path):
+    """--device cpu trains with PyTorch tensors on the CPU: the same model as
+    NumPy's to float32 precision, saved with NumPy arrays."""
+    pytest.importorskip("torch")
+    paths = {name: tmp_path / f"{name}.skops" for name in ("numpy", "torch")}
+    code, _, err = run("train", *SMALL, "--max-iter", "3", "--out", paths["numpy"])
+    assert code == 0, err
+    code, out, err = run(
+        "train", *SMALL, "--max-iter", "3", "--device", "cpu", "--out",
+        paths["torch"],
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Device: cpu (PyTorch tensors" in out
+    assert "val acc" in err  # the bar scores the validation digits there too
+    on_numpy, on_torch = (persistence.load(path) for path in paths.values())
+    assert isinstance(on_torch.W1_, np.ndarray) and on_torch.W1_.dtype == np.float32
+    np.testing.assert_allclose(on_torch.W1_, on_numpy.W1_, rtol=1e-3, atol=1e-5)
+    assert number_after("Test accuracy", out) > 0.8
+
+
+def test_a_device_this_machine_lacks_is_reported(tmp_path):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
+    code, out, err = run("train", *SMALL, "--device", "cuda", "--out",
+                         tmp_path / "m.skops")  # fmt: skip
+    assert code == 3
+    assert "--device cuda: PyTorch" in err and "finds 0 CUDA device(s)" in err
+    assert "without --device" in err
+    assert not (tmp_path / "m.skops").exists()
+
+
+def test_a_device_pytorch_does_not_know_is_a_usage_error(tmp_path):
+    pytest.importorskip("torch")
+    code, _, err = run("train", *SMALL, "--device", "gpu0", "--out",
+                       tmp_path / "m.skops")  # fmt: skip
+    assert code == 2 and "--device 'gpu0' is not a device PyTorch knows" in err
+
+
+def test_a_device_without_scipy_array_api_says_to_set_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCIPY_ARRAY_API", "0")
+    code, _, err = run("train", *SMALL, "--device", "cpu", "--out",
+                       tmp_path / "m.skops")  # fmt: skip
+    assert code == 2 and "SCIPY_ARRAY_API=1 scratchnet train --device cpu" in err
+
+
+def test_the_command_sets_scipy_array_api_itself_for_a_device(tmp_path):
+    """Run as a program, scratchnet starts again with SCIPY_ARRAY_API=1."""
+    pytest.importorskip("torch")
+    env = dict(os.environ)
+    env.pop("SCIPY_ARRAY_API", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_scratchnet", "train", *SMALL,
+         "--max-iter", "1", "--device", "cpu", "--out", str(tmp_path / "m.skops")],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Device: cpu" in result.stdout
