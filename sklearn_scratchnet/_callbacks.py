@@ -7,6 +7,8 @@ unchanged and simply have no callbacks to call. :class:`PassCallbacks` gives
 the training loop its hooks: one callback subtask per pass.
 """
 
+from sklearn_scratchnet import _namespace
+
 try:
     from sklearn.callback import CallbackSupportMixin
 except ImportError:  # scikit-learn < 1.9
@@ -36,7 +38,7 @@ __all__ = ["CallbackSupportMixin", "PassCallbacks", "weights_as_attributes"]
 def weights_as_attributes(params):
     """Copies of ``(W1, b1, W2, b2)`` under the fitted attributes' names."""
     names = ("W1_", "b1_", "W2_", "b2_")
-    return dict(zip(names, (p.copy() for p in params), strict=True))
+    return dict(zip(names, (_namespace.copy(p) for p in params), strict=True))
 
 
 class PassCallbacks:

@@ -474,3 +474,35 @@ def test_network_functions_on_array_api_strict(
         to_numpy(correct),
         _network.correct(_network.logits(X, params, activation), y, output),
     )
+
+
+@needs_torch
+def test_callbacks_see_each_pass_of_a_torch_fit():
+    """scikit-learn's callbacks get the weights of each pass, as tensors."""
+    callback = pytest.importorskip("sklearn.callback")
+    X, y = _data()
+    seen = []
+
+    class Recorder:
+        def setup(self, estimator, context):
+            pass
+
+        def on_fit_task_begin(self, estimator, context):
+            pass
+
+        def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+            if context.task_name == "epoch":
+                seen.append(fitted_estimator.W1_)
+            return False
+
+        def teardown(self, estimator, context):
+            pass
+
+    assert callback  # the API exists
+    clf = ScratchMLPClassifier(solver="adam", max_iter=3, random_state=0)
+    clf.set_callbacks(Recorder())
+    with dispatch():
+        clf.fit(torch.asarray(X), torch.asarray(y))
+    assert len(seen) == 3 and all(isinstance(W1, torch.Tensor) for W1 in seen)
+    assert not torch.equal(seen[0], seen[-1])
+    assert torch.equal(seen[-1], clf.W1_)
