@@ -1,8 +1,17 @@
 """ScratchMLPClassifier: the note's network as a scikit-learn classifier.
 
-This module is scikit-learn glue only: parameter and input validation, labels,
-sample and class weights, the validation set, and the model's state before and
-after training. ``fit`` reads straight down::
+This module is scikit-learn glue only: parameter and input validation, the
+validation set, and the model's state before and after training. It leans on
+three modules beside it, each of plain functions:
+
+    _targets             labels and targets: their kinds, the output layer,
+                         labels encoded for the network and back, the sample
+                         weights times the class weights
+    _validation_scoring  the scorer that ``scoring`` names, for early stopping
+    _array_api           scikit-learn's array API dispatch: X's namespace and
+                         device, arrays moved there and back
+
+``fit`` reads straight down::
 
     fit / partial_fit    ScratchMLPClassifier._fit: validate, prepare, store
       _training.train    the loop: passes, stopping, validation, Ctrl-C
@@ -23,24 +32,30 @@ import sklearn
 from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, check_scoring
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
-    check_classification_targets,
-    type_of_target,
 )
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     column_or_1d,
     validate_data,
 )
 
 from sklearn_scratchnet import _lbfgs, _network, _steps, _training
+from sklearn_scratchnet._array_api import (
+    array_namespace,
+    as_numpy,
+    check_same_namespace,
+    converted_arrays,
+    moved_like,
+    mover,
+    take,
+)
 from sklearn_scratchnet._callbacks import (
     CallbackSupportMixin,
     PassCallbacks,
@@ -58,6 +73,21 @@ from sklearn_scratchnet._namespace import (
     to_numpy,
 )
 from sklearn_scratchnet._optimizers import Adam, GradientDescent
+from sklearn_scratchnet._targets import (
+    check_every_class,
+    check_indicator_width,
+    check_same_kind_of_targets,
+    check_two_classes,
+    encode_labels,
+    kind_of_targets,
+    labels_of,
+    output_activation,
+    training_weights,
+)
+from sklearn_scratchnet._targets import (  # re-exported: its import path before
+    class_weights_per_sample as class_weights_per_sample,
+)
+from sklearn_scratchnet._validation_scoring import scorer_for, validation_scoring
 from sklearn_scratchnet._version import __version__
 from sklearn_scratchnet.exceptions import (
     FitInterruptedWarning,
@@ -68,65 +98,6 @@ from sklearn_scratchnet.exceptions import (
 # Features beyond this magnitude saturate or kill the hidden units at the initial
 # weights (raw 0-255 pixels leave every ReLU dead after one step).
 _LARGE_FEATURE = 100.0
-
-
-def class_weights_per_sample(
-    class_weight, classes, y_index, sample_weight, earlier_class_totals=None
-):
-    """Multiply each sample's weight by the weight of its class.
-
-    Parameters
-    ----------
-    class_weight : None, "balanced" or dict
-        As the estimator's parameter. "balanced" gives class ``c`` the weight
-        ``total / (n_classes * total_c)``, where totals are sums of
-        ``sample_weight`` (counts when all weights are one), so that repeating a
-        sample and weighting it by 2 give the same class weights.
-    classes : ndarray of shape (n_classes,)
-        Sorted class labels.
-    y_index : ndarray of shape (n_samples,)
-        Each sample's class index into ``classes``.
-    sample_weight : ndarray of shape (n_samples,)
-        Non-negative sample weights.
-    earlier_class_totals : ndarray of shape (n_classes,), default=None
-        Per-class weight totals of data seen before (``partial_fit``), added to
-        this data's totals for "balanced".
-
-    Returns
-    -------
-    sample_weight : ndarray of shape (n_samples,)
-        A new array; the input is not modified.
-    class_totals : ndarray of shape (n_classes,)
-        Per-class weight totals including this data.
-    """
-    n_classes = len(classes)
-    class_totals = np.bincount(y_index, weights=sample_weight, minlength=n_classes)
-    if earlier_class_totals is not None:
-        class_totals = class_totals + earlier_class_totals
-    if class_weight is None:
-        return sample_weight, class_totals
-    if class_weight == "balanced":
-        weights = np.divide(
-            class_totals.sum(),
-            n_classes * class_totals,
-            out=np.zeros(n_classes),
-            where=class_totals > 0,
-        )
-    else:
-        unknown = [label for label in class_weight if label not in set(classes)]
-        if unknown:
-            raise ValueError(
-                f"class_weight has weights for labels {unknown} that are not "
-                f"classes of the data; the classes are {classes.tolist()}."
-            )
-        weights = np.array([class_weight.get(label, 1.0) for label in classes])
-        if not (np.isfinite(weights).all() and (weights >= 0).all()):
-            raise ValueError(
-                "class_weight values must be finite and non-negative; got "
-                f"{class_weight}."
-            )
-    weighted = sample_weight * weights[y_index].astype(sample_weight.dtype)
-    return weighted, class_totals
 
 
 class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -555,8 +526,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # set_params may have changed them since.
         self._validate_params()
         with self._kept_on_failure():
-            if _check_partial_fit_first_call(self, _as_numpy(classes)):
-                self._check_two_classes()
+            if _check_partial_fit_first_call(self, as_numpy(classes)):
+                check_two_classes(self.classes_, type(self).__name__)
             return self._fit(X, y, sample_weight, None, None, partial=True)
 
     def predict_proba(self, X):
@@ -664,13 +635,13 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         score : float
             Mean accuracy of ``self.predict(X)`` against ``y``.
         """
-        if _array_namespace(X) is None:
+        if array_namespace(X) is None:
             return super().score(X, y, sample_weight)
-        predicted = _as_numpy(self.predict(X))
+        predicted = as_numpy(self.predict(X))
         with config_context(array_api_dispatch=False):
             return float(
                 accuracy_score(
-                    _as_numpy(y), predicted, sample_weight=_as_numpy(sample_weight)
+                    as_numpy(y), predicted, sample_weight=as_numpy(sample_weight)
                 )
             )
 
@@ -715,7 +686,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # skops), so that loading it elsewhere can tell when they differ. Arrays
         # are saved as NumPy arrays, whatever namespace and device the model
         # was fitted on (a GPU's weights load on a machine without one).
-        state = _converted_arrays(super().__getstate__(), to_numpy)
+        state = converted_arrays(super().__getstate__(), to_numpy)
         return dict(state, **{_VERSION_STAMP: _library_versions()})
 
     def __sklearn_array_api_convert__(self, converter):
@@ -726,7 +697,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """
         new = clone(self)
         state = {k: v for k, v in vars(self).items() if _is_model_state(k)}
-        new.__dict__.update(copy.deepcopy(_converted_arrays(state, converter)))
+        new.__dict__.update(copy.deepcopy(converted_arrays(state, converter)))
         return new
 
     def __setstate__(self, state):
@@ -766,8 +737,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """
         check_is_fitted(self)
         if get_config()["array_api_dispatch"]:
-            _check_same_namespace(X, self, method)
-        if _array_namespace(X) is not None:
+            check_same_namespace(X, self, method)
+        if array_namespace(X) is not None:
             X = validate_data(
                 self, X, dtype=self.W1_.dtype, reset=False, ensure_all_finite=False
             )
@@ -845,11 +816,11 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """
         state = {k: v for k, v in vars(self).items() if _is_model_state(k)}
         if where is None:
-            self.__dict__.update(_converted_arrays(state, to_numpy))
+            self.__dict__.update(converted_arrays(state, to_numpy))
         else:
             xp, device_ = where
-            if _array_namespace(self.W1_) != (xp, device_):
-                self.__dict__.update(_converted_arrays(state, _mover(xp, device_)))
+            if array_namespace(self.W1_) != (xp, device_):
+                self.__dict__.update(converted_arrays(state, mover(xp, device_)))
 
     def _is_binary(self):
         """Two classes on one logistic output unit (the second class's)."""
@@ -902,9 +873,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # CuPy, array-api-strict) is trained on in its namespace, on its device:
         # the weights live there. Labels and weights are prepared in NumPy and
         # moved there for training.
-        where = _array_namespace(X)
+        where = array_namespace(X)
         self._check_dropout_solver()
-        scorer = self._scorer()
+        scorer = scorer_for(self, self.scoring)
         from_current_weights = hasattr(self, "W1_") and (partial or self.warm_start)
         if from_current_weights:
             self._check_same_network(partial)
@@ -921,7 +892,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             # A zero weight means the sample counts for nothing; dropping it keeps
             # mini-batches and the validation split made of samples that count.
             X, targets, sample_weight = (
-                X[counted] if where is None else _take(X, np.flatnonzero(counted)),
+                X[counted] if where is None else take(X, np.flatnonzero(counted)),
                 targets[counted],
                 sample_weight[counted],
             )
@@ -942,10 +913,10 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 partial, like=X,
             )  # fmt: skip
             if validation is not None and validation.X is None:  # a split
-                validation.X = _take(X, validation.rows)
-            X = _take(X, rows) if len(rows) < X.shape[0] else X
+                validation.X = take(X, validation.rows)
+            X = take(X, rows) if len(rows) < X.shape[0] else X
         if validation is not None:
-            validation.scoring = self._validation_scoring(validation, scorer)
+            validation.scoring = validation_scoring(self, validation, scorer)
         if not from_current_weights:
             self._start_afresh(X.shape[1], numpy_dtype(X), rng, validation is not None)
             if where is not None:
@@ -979,7 +950,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         on_validation = self.early_stopping and validation is not None and not partial
 
         def labels():
-            return self._labels_of(to_numpy(targets))
+            return labels_of(to_numpy(targets), self.classes_)
 
         fit_task = self._init_callback_context(max_subtasks=max_passes)
         fit_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
@@ -1132,82 +1103,6 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             history.best_validation_score = -np.inf
         return history
 
-    def _scorer(self):
-        """The scorer that ``scoring`` names, checked before any work.
-
-        Returns
-        -------
-        scorer : callable or None
-            None for ``scoring=None`` (the accuracy) and ``"loss"``, which the
-            training loop computes from the network's output directly.
-        """
-        if self.scoring is None or (
-            isinstance(self.scoring, str) and self.scoring == "loss"
-        ):
-            return None
-        try:
-            return check_scoring(self, self.scoring)
-        except ValueError as exc:
-            raise ValueError(
-                f"scoring={self.scoring!r}: {exc} Besides the scorer names, "
-                "scoring takes None (the accuracy), 'loss' (minus the validation "
-                "loss) or a callable scorer(estimator, X, y)."
-            ) from exc
-
-    def _validation_scoring(self, validation, scorer):
-        """How the training loop scores ``validation``: None, "loss" or a function.
-
-        A scorer becomes a function of the weights ``params`` that calls it on
-        this estimator predicting with ``params``, the validation samples and
-        their labels (and their weights, when the scorer accepts them).
-        """
-        if scorer is None:
-            return self.scoring
-        y_val = self._labels_of(validation.y)
-        sample_weight = validation.sample_weight
-        if not is_numpy(validation.X):  # the scorer's arrays follow X
-            if y_val.dtype.kind in "biuf":
-                y_val = from_numpy(y_val, like=validation.X)
-            sample_weight = from_numpy(sample_weight, like=validation.X)
-        weights = {}
-        if validation.sample_weight is not None:
-            if _accepts_sample_weight(scorer):
-                weights = {"sample_weight": sample_weight}
-            elif np.ptp(validation.sample_weight) > 0:
-                warnings.warn(
-                    f"scoring={self.scoring!r} takes no sample_weight, so the "
-                    "validation samples are scored unweighted although their "
-                    "sample (or class) weights differ. Give a scorer that accepts "
-                    "sample_weight, such as one made by sklearn.metrics."
-                    "make_scorer, to weigh them.",
-                    UserWarning,
-                    stacklevel=5,
-                )
-
-        def score(params):
-            with self._predicting_with(params):
-                return scorer(self, validation.X, y_val, **weights)
-
-        return score
-
-    @contextmanager
-    def _predicting_with(self, params):
-        """The estimator predicting with the weights ``params``, for a scorer.
-
-        The weights and the model state are put back afterwards. The feature
-        names are hidden meanwhile: a validation set is validated data, an array
-        without column names.
-        """
-        names = ("W1_", "b1_", "W2_", "b2_", "feature_names_in_")
-        saved = {name: self.__dict__.pop(name) for name in names if name in vars(self)}
-        self.W1_, self.b1_, self.W2_, self.b2_ = params
-        try:
-            yield
-        finally:
-            for name in names:
-                self.__dict__.pop(name, None)
-            self.__dict__.update(saved)
-
     def _optimizer_for(self, partial):
         """The update rule: partial_fit continues the previous one's state."""
         previous = getattr(self, "_optimizer", None)
@@ -1272,21 +1167,13 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"{fresh} to train a new network of {self.hidden_size} units."
             )
 
-    def _check_two_classes(self):
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes "
-                f"in the data, but the data contains only one class: "
-                f"{self.classes_[0]!r}."
-            )
-
     def _training_data(self, X, y, sample_weight, from_current_weights, partial):
-        """Validated X, the network's targets (see ``_encode_labels``), the weights.
+        """Validated X, the network's targets (``_targets.encode_labels``), the weights.
 
         Under array API dispatch X keeps its namespace and device; the targets
         and weights are NumPy arrays (labels are prepared in NumPy).
         """
-        where = _array_namespace(X)
+        where = array_namespace(X)
         if where is None:
             dtypes = (np.float64, np.float32)
         else:
@@ -1294,13 +1181,13 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         X, y = validate_data(
             self,
             X,
-            _as_numpy(y),
+            as_numpy(y),
             accept_sparse="csr" if where is None else False,
             dtype=self.W1_.dtype if from_current_weights else dtypes,
             reset=not from_current_weights,
             multi_output=True,
         )
-        y = _as_numpy(y)
+        y = as_numpy(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if from_current_weights or partial:
@@ -1309,41 +1196,26 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         else:
             self._set_output_for(y)
         dtype = numpy_dtype(X)
-        targets = self._encode_labels(y, dtype)
+        targets = encode_labels(y, self.classes_, dtype)
         if from_current_weights and not partial:
-            self._check_every_class(targets)
+            check_every_class(targets, self.classes_)
         # Only X's length and dtype matter to the weights: a NumPy stand-in.
         shape_of_X = X if where is None else np.empty((X.shape[0], 0), dtype)
         sample_weight = self._training_weights(
-            _as_numpy(sample_weight), shape_of_X, targets, partial
+            as_numpy(sample_weight), shape_of_X, targets, partial
         )
         return X, targets, sample_weight
 
     def _set_output_for(self, y):
         """Set ``classes_`` and the output layer for the targets y of a new fit."""
-        kind = self._kind_of_targets(y)
-        self._multilabel = kind == "multilabel-indicator"
-        if self._multilabel:
+        multilabel = kind_of_targets(y, type(self).__name__) == "multilabel-indicator"
+        self._multilabel = multilabel
+        if multilabel:
             self.classes_ = np.arange(y.shape[1])
         else:
             self.classes_ = np.unique(y)
-            self._check_two_classes()
-        self.out_activation_ = (
-            "softmax" if kind == "multiclass" and len(self.classes_) > 2 else "logistic"
-        )
-
-    def _kind_of_targets(self, y, name="y"):
-        """type_of_target's name for y, refused unless the network can learn it."""
-        check_classification_targets(y)
-        kind = type_of_target(y, input_name=name)
-        if kind not in ("binary", "multiclass", "multilabel-indicator"):
-            raise ValueError(
-                f"{type(self).__name__} learns class labels (a 1-D {name}) or "
-                f"multilabel targets (a 2-D 0/1 indicator matrix), but {name} is "
-                f"{kind!r}: a 2-D {name} with values other than 0 and 1. Train one "
-                "model per output column (sklearn.multioutput.MultiOutputClassifier)."
-            )
-        return kind
+            check_two_classes(self.classes_, type(self).__name__)
+        self.out_activation_ = output_activation(multilabel, len(self.classes_))
 
     def _check_same_kind_of_targets(self, y, first):
         """Continued training needs the kind of targets the network was built for.
@@ -1351,107 +1223,25 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         ``first`` marks partial_fit's first call, where ``classes`` gave
         ``classes_`` and the output layer is set here.
         """
-        multilabel = self._kind_of_targets(y) == "multilabel-indicator"
+        multilabel = kind_of_targets(y, type(self).__name__) == "multilabel-indicator"
         if first:
-            if multilabel and not np.array_equal(self.classes_, np.arange(y.shape[1])):
-                raise ValueError(
-                    f"y is a multilabel indicator matrix of {y.shape[1]} labels, "
-                    f"so classes must be range({y.shape[1]}); got "
-                    f"{self.classes_.tolist()}."
-                )
-            self.out_activation_ = (
-                "softmax" if not multilabel and len(self.classes_) > 2 else "logistic"
-            )
+            if multilabel:
+                check_indicator_width(y, self.classes_)
+            self.out_activation_ = output_activation(multilabel, len(self.classes_))
             self._multilabel = multilabel
             return
-        if multilabel != self._is_multilabel() or (
-            multilabel and y.shape[1] != len(self.classes_)
-        ):
-            fitted = (
-                f"a multilabel indicator matrix of {len(self.classes_)} labels"
-                if self._is_multilabel()
-                else "class labels"
-            )
-            given = (
-                f"a multilabel indicator matrix of {y.shape[1]} labels"
-                if multilabel
-                else "class labels"
-            )
-            raise ValueError(
-                f"The model was fitted on {fitted}, but y is {given}. Continued "
-                "training (warm_start=True, partial_fit) needs the same kind of "
-                "targets; call fit with warm_start=False to start afresh."
-            )
-
-    def _encode_labels(self, y, dtype, name="y"):
-        """The network's targets: class indices, or the indicator matrix.
-
-        Labels become their indices into ``classes_`` (checking that all are
-        known); a multilabel indicator matrix becomes floats of ``dtype``.
-        """
-        if y.ndim == 2:
-            return np.asarray(y, dtype=dtype)
-        unknown = np.setdiff1d(y, self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"{name} contains labels {unknown.tolist()} that are not in classes_ "
-                f"{self.classes_.tolist()}. The classes are fixed by the first fit "
-                "(or by `classes` in the first partial_fit); refit with "
-                "warm_start=False to train on new classes."
-            )
-        return np.searchsorted(self.classes_, y)
-
-    def _labels_of(self, targets):
-        """The labels that the network's targets encode: ``_encode_labels`` undone."""
-        return targets.astype(int) if targets.ndim == 2 else self.classes_[targets]
-
-    def _check_every_class(self, targets):
-        """A warm-started fit, as MLPClassifier's, needs every class in y."""
-        if targets.ndim == 2:
-            return  # every label column is there
-        present = np.unique(targets)
-        if len(present) < len(self.classes_):
-            raise ValueError(
-                "warm_start=True continues the fitted model, so y must have the "
-                f"same classes as the previous fit: {self.classes_.tolist()}; y "
-                f"has {self.classes_[present].tolist()}. Use partial_fit to train "
-                "on batches that lack some classes, or warm_start=False to start "
-                "afresh on these classes."
-            )
+        check_same_kind_of_targets(y, multilabel, self._is_multilabel(), self.classes_)
 
     def _training_weights(self, sample_weight, X, targets, partial):
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        with np.errstate(over="ignore"):
-            overflowed = not np.isfinite(sample_weight.sum())
-        if overflowed:
-            # Only shares of the total matter: bring the weights into range.
-            sample_weight = sample_weight / sample_weight.max()
-        # partial_fit's "balanced" weights follow the class totals of all the data
-        # passed to partial_fit so far; fit uses its own data's totals.
-        if targets.ndim == 2:
-            if self.class_weight is not None:
-                raise ValueError(
-                    "class_weight applies to class labels, not to multilabel "
-                    "targets. Set class_weight=None, and weight the samples with "
-                    "fit's sample_weight instead."
-                )
-            targets = None  # no classes to weight
+        """The sample weights times the class weights; keeps the class totals.
+
+        partial_fit's "balanced" weights follow the class totals of all the data
+        passed to partial_fit so far; fit uses its own data's totals.
+        """
         earlier = to_numpy(self.__dict__.get("_class_totals")) if partial else None
-        if targets is None:
-            class_totals = None
-        else:
-            sample_weight, class_totals = class_weights_per_sample(
-                self.class_weight, self.classes_, targets, sample_weight, earlier
-            )
-        self._class_totals = class_totals
-        if not sample_weight.sum() > 0:
-            raise ValueError(
-                "The sample weights (times the class weights) of all samples are "
-                "zero, so there is nothing to learn from. Give at least one sample "
-                "a positive weight."
-            )
+        sample_weight, self._class_totals = training_weights(
+            sample_weight, X, targets, self.class_weight, self.classes_, earlier
+        )
         return sample_weight
 
     def _validation_set(self, X_val, y_val, dtype, like=None):
@@ -1462,7 +1252,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"{'X_val' if y_val is None else 'y_val'}."
             )
         if like is not None:  # everything follows X
-            X_val = _moved_like(X_val, like, "X_val")
+            X_val = moved_like(X_val, like, "X_val")
             dtype = like.dtype
         try:
             X_val = validate_data(
@@ -1472,7 +1262,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         except ValueError as exc:  # its message speaks of X
             raise ValueError(f"X_val: {exc}") from exc
         assert_all_finite(X_val, input_name="X_val", estimator_name=type(self).__name__)
-        y_val = np.asarray(_as_numpy(y_val))
+        y_val = np.asarray(as_numpy(y_val))
         multilabel = self._is_multilabel()
         shape = (
             f"(n_val, {len(self.classes_)}), an indicator matrix as y"
@@ -1488,8 +1278,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"X_val of shape {X_val.shape}."
             )
         if multilabel:
-            self._kind_of_targets(y_val, name="y_val")
-        y_val = self._encode_labels(y_val, numpy_dtype(X_val), name="y_val")
+            kind_of_targets(y_val, type(self).__name__, name="y_val")
+        y_val = encode_labels(y_val, self.classes_, numpy_dtype(X_val), name="y_val")
         return _training.ValidationSet(X_val, y_val, output=self.out_activation_)
 
     def _split_validation(self, X, targets, sample_weight, rng):
@@ -1541,113 +1331,6 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 validation.rows, validation.X = validation.X, None
             return X, targets, sample_weight, validation
         return X, targets, sample_weight, None
-
-
-def _accepts_sample_weight(scorer):
-    """Whether ``scorer(estimator, X, y, sample_weight=...)`` can be called."""
-    try:
-        parameters = inspect.signature(scorer).parameters.values()
-    except (TypeError, ValueError):  # no signature to read
-        return False
-    return any(
-        p.name == "sample_weight" or p.kind is inspect.Parameter.VAR_KEYWORD
-        for p in parameters
-    )
-
-
-def _array_namespace(X):
-    """``(xp, device)`` of X when it is computed on outside NumPy, else None.
-
-    That is under scikit-learn's ``array_api_dispatch=True``, for arrays of a
-    namespace other than NumPy's (PyTorch, CuPy, array-api-strict...).
-    """
-    if not get_config()["array_api_dispatch"]:
-        return None
-    from sklearn.utils._array_api import _is_numpy_namespace, get_namespace_and_device
-
-    try:
-        xp, is_array_api, device_ = get_namespace_and_device(X)
-    except TypeError as exc:
-        raise TypeError(
-            f"ScratchMLPClassifier cannot compute on {type(X).__qualname__} "
-            "input under array_api_dispatch=True: it accepts NumPy arrays, SciPy "
-            "sparse matrices, DataFrames and arrays of the array API namespaces "
-            "scikit-learn supports (PyTorch, CuPy, array-api-strict). Convert X, "
-            f"or turn array_api_dispatch off. ({exc})"
-        ) from exc
-    if not is_array_api or _is_numpy_namespace(xp):
-        return None
-    return xp, device_
-
-
-def _check_same_namespace(X, estimator, method):
-    """scikit-learn's rule: X must be where the weights are (under dispatch)."""
-    from sklearn.utils._array_api import check_same_namespace
-
-    check_same_namespace(X, estimator, attribute="W1_", method=method)
-
-
-def _mover(xp, device_):
-    """A converter that moves arrays to namespace ``xp`` and ``device_``."""
-    from sklearn.utils._array_api import move_to
-
-    def move(array):
-        return move_to(array, xp=xp, device=device_)
-
-    return move
-
-
-def _moved_like(array, like, name):
-    """``array`` in the namespace and on the device of ``like`` (X's: all follow X)."""
-    xp, device_ = _array_namespace(like)
-    try:
-        return _mover(xp, device_)(array)
-    except TypeError as exc:
-        raise TypeError(
-            f"{name} is a {type(array).__qualname__}, which cannot be moved to "
-            f"the namespace of X ({xp.__name__}, device {device_}): under array "
-            f"API dispatch, give {name} as an array of X's namespace or as a "
-            "dense NumPy array."
-        ) from exc
-
-
-def _as_numpy(array):
-    """Array API arrays (PyTorch, CuPy...) as NumPy arrays; anything else as is."""
-    if array is None or isinstance(array, np.ndarray) or hasattr(array, "tocsr"):
-        return array
-    if hasattr(array, "__dlpack__") and hasattr(array, "shape"):
-        if type(array).__module__.startswith("pandas"):
-            return array
-        return to_numpy(array)
-    return array
-
-
-def _take(X, rows):
-    """Rows ``rows`` (NumPy indices) of X of any namespace."""
-    return _training.take_rows(X, from_numpy(rows, like=X))
-
-
-#: The private and fitted attributes that hold arrays, beside ``classes_``.
-_ARRAY_STATE = ("W1_", "b1_", "W2_", "b2_", "_class_totals")
-
-
-def _converted_arrays(state, converter):
-    """``state`` with its weights and training state's arrays converted.
-
-    ``classes_`` stays a NumPy array: labels may be strings.
-    """
-    state = dict(state)
-    for name in _ARRAY_STATE:
-        if state.get(name) is not None:
-            state[name] = converter(state[name])
-    optimizer = state.get("_optimizer")
-    if optimizer is not None:
-        optimizer = copy.copy(optimizer)
-        for name, value in vars(optimizer).items():
-            if isinstance(value, list) and value and hasattr(value[0], "shape"):
-                setattr(optimizer, name, [converter(a) for a in value])
-        state["_optimizer"] = optimizer
-    return state
 
 
 def _warn_if_unscaled(X):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sklearn_scratchnet import _network
-from sklearn_scratchnet._classifier import class_weights_per_sample
+from sklearn_scratchnet._targets import class_weights_per_sample
 
 ACTIVATION_NAMES = sorted(_network.ACTIVATIONS)
 

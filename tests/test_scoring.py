@@ -24,6 +24,7 @@ from sklearn.metrics import (
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_scratchnet import ScratchMLPClassifier, _training, cli, persistence
+from sklearn_scratchnet._validation_scoring import validation_scoring
 
 
 @pytest.fixture(autouse=True)
@@ -249,8 +250,8 @@ def test_a_scorer_scores_the_weights_it_is_given_and_puts_the_model_back(
     other = ScratchMLPClassifier(hidden_size=8, max_iter=30, random_state=1).fit(X, y)
     held = weights_of(clf)
     validation = _training.ValidationSet(X_val, np.searchsorted(clf.classes_, y_val))
-    validation.scoring = clf._validation_scoring(
-        validation, check_scoring(clf, "balanced_accuracy")
+    validation.scoring = validation_scoring(
+        clf, validation, check_scoring(clf, "balanced_accuracy")
     )
     score, _ = validation.score_and_loss(tuple(weights_of(other)), clf.activation)
     assert score == pytest.approx(

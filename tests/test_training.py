@@ -159,13 +159,31 @@ def _imports(module):
     return names
 
 
-@pytest.mark.parametrize("module", sorted(_ALLOWED))
-def test_the_training_modules_import_only_downwards(module):
-    imported = _imports(module)
-    ours = {
+def _our_modules(imported):
+    return {
         name.split(".")[1]
         for name in imported
         if name.startswith("sklearn_scratchnet.") and name.count(".") == 1
     }
-    assert ours <= _ALLOWED[module]
+
+
+@pytest.mark.parametrize("module", sorted(_ALLOWED))
+def test_the_training_modules_import_only_downwards(module):
+    imported = _imports(module)
+    assert _our_modules(imported) <= _ALLOWED[module]
     assert not any(name.split(".")[0] == "sklearn" for name in imported)
+
+
+# The estimator's helpers sit beside _classifier, which imports them: they may use
+# scikit-learn and the modules below, never the estimator's module or those above.
+_BESIDE_THE_ESTIMATOR = {
+    "_targets": set(),
+    "_validation_scoring": {"_namespace", "_targets"},
+    "_array_api": {"_namespace", "_training"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(_BESIDE_THE_ESTIMATOR))
+def test_the_estimator_helpers_import_only_downwards(module):
+    assert _our_modules(_imports(module)) <= _BESIDE_THE_ESTIMATOR[module]
+    assert set(_BESIDE_THE_ESTIMATOR) <= _our_modules(_imports("_classifier"))
