@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 import warnings
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from statistics import median
 
@@ -37,50 +37,12 @@ os.environ.setdefault("SCIPY_ARRAY_API", "1")  # before SciPy is imported
 
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
+from bench_mnist import FULL_CONFIGS, Config, scratch_model  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
-from sklearn_scratchnet import ScratchMLPClassifier  # noqa: E402
 from sklearn_scratchnet.datasets import load_idx_folder  # noqa: E402
 
-
-@dataclass(frozen=True)
-class Config:
-    """One training configuration, as in benchmarks/bench_mnist.py."""
-
-    hidden: int
-    solver: str
-    learning_rate: float
-    batch_size: int | None  # None: full batch
-    epochs: int
-
-    @property
-    def name(self):
-        steps = (
-            "full-batch GD"
-            if self.batch_size is None
-            else f"{'SGD' if self.solver == 'sgd' else 'Adam'} batch {self.batch_size}"
-        )
-        return f"h={self.hidden}, {steps}, {self.epochs} passes"
-
-
-FULL_CONFIGS = [
-    Config(10, "sgd", 0.1, None, 500),  # the note's own algorithm
-    Config(100, "adam", 1e-3, 200, 10),
-    Config(512, "adam", 1e-3, 256, 3),
-]
 QUICK_EPOCHS = {10: 20, 100: 1, 512: 1}
-
-
-def scratch_model(config, seed):
-    return ScratchMLPClassifier(
-        hidden_size=config.hidden,
-        alpha=config.learning_rate,
-        solver=config.solver,
-        batch_size=config.batch_size,
-        max_iter=config.epochs,
-        n_iter_no_change=config.epochs + 1,  # always run every pass
-        random_state=seed,
-    )
 
 
 def synchronize(device):

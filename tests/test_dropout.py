@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
+from test_network import assert_gradients_match, relative_error
 
 from sklearn_scratchnet import ScratchMLPClassifier, _network, _steps, _unit_split
 from sklearn_scratchnet._optimizers import Adam, GradientDescent
@@ -29,25 +30,6 @@ def _mask(shape, rate=0.4, seed=7, dtype=np.float64):
     # A mask that drops nothing or everything would not test much.
     assert 0 < np.count_nonzero(mask) < mask.size
     return mask
-
-
-def _numerical_gradient(f, param, eps=1e-6):
-    grad = np.zeros_like(param)
-    for index in np.ndindex(param.shape):
-        saved = param[index]
-        param[index] = saved + eps
-        plus = f()
-        param[index] = saved - eps
-        minus = f()
-        param[index] = saved
-        grad[index] = (plus - minus) / (2 * eps)
-    return grad
-
-
-def _relative_error(numeric, analytic):
-    return np.linalg.norm(numeric - analytic) / (
-        np.linalg.norm(numeric) + np.linalg.norm(analytic)
-    )
 
 
 # ------------------------------------------------------------------- the mask
@@ -130,11 +112,7 @@ def test_gradients_with_a_fixed_mask_match_central_differences(
     analytic = _network.backward(
         X, y, params, cache, activation, sample_weight, l2, mask=mask
     )
-    for name, param, grad in zip(
-        ("W1", "b1", "W2", "b2"), params, analytic, strict=True
-    ):
-        error = _relative_error(_numerical_gradient(objective, param), grad)
-        assert error < 1e-6, f"d{name}: relative error {error:.2e}"
+    assert_gradients_match(objective, params, analytic)
 
 
 @pytest.mark.parametrize("activation", ["tanh", "logistic"])
@@ -150,7 +128,7 @@ def test_g_prime_written_with_the_dropped_out_activation_fails_the_check(activat
     upstream = (cache[3] - np.eye(4)[:, y]) / X.shape[0]
     wrong_dZ1 = (params[2].T @ upstream) * mask
     wrong_dZ1 *= _network.DERIVATIVES[activation](Z1, A1)
-    assert _relative_error(wrong_dZ1 @ X, right) > 1e-3
+    assert relative_error(wrong_dZ1 @ X, right) > 1e-3
 
 
 def test_no_mask_is_no_dropout():
@@ -230,11 +208,7 @@ def test_logistic_output_gradients_with_a_fixed_mask_match_central_differences(
     analytic = _network.backward(
         X, y, params, cache, activation, None, 0.2, output=out, mask=mask
     )
-    for name, param, grad in zip(
-        ("W1", "b1", "W2", "b2"), params, analytic, strict=True
-    ):
-        error = _relative_error(_numerical_gradient(objective, param), grad)
-        assert error < 1e-6, f"d{name}: relative error {error:.2e}"
+    assert_gradients_match(objective, params, analytic)
 
 
 @pytest.mark.parametrize("kind", ["binary", "multilabel"])

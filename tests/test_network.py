@@ -60,6 +60,21 @@ def _numerical_gradient(f, param, eps=1e-6):
     return grad
 
 
+def relative_error(numeric, analytic):
+    return np.linalg.norm(numeric - analytic) / (
+        np.linalg.norm(numeric) + np.linalg.norm(analytic)
+    )
+
+
+def assert_gradients_match(objective, params, analytic):
+    """Each gradient of ``analytic`` against central differences of ``objective``."""
+    for name, param, grad in zip(
+        ("W1", "b1", "W2", "b2"), params, analytic, strict=True
+    ):
+        error = relative_error(_numerical_gradient(objective, param), grad)
+        assert error < 1e-6, f"d{name}: relative error {error:.2e}"
+
+
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES)
 @pytest.mark.parametrize("l2", [0.0, 0.3])
 @pytest.mark.parametrize("weighting", ["none", "sample_weight", "class_weight"])
@@ -80,14 +95,7 @@ def test_gradients_match_central_differences(activation, l2, weighting):
 
     cache = _network.forward(X, params, activation)
     analytic = _network.backward(X, y, params, cache, activation, sample_weight, l2)
-    for name, param, grad in zip(
-        ("W1", "b1", "W2", "b2"), params, analytic, strict=True
-    ):
-        numeric = _numerical_gradient(objective, param)
-        error = np.linalg.norm(numeric - grad) / (
-            np.linalg.norm(numeric) + np.linalg.norm(grad)
-        )
-        assert error < 1e-6, f"d{name}: relative error {error:.2e}"
+    assert_gradients_match(objective, params, analytic)
 
 
 def test_relu_derivative_sees_the_kink():
@@ -212,14 +220,7 @@ def test_logistic_output_gradients_match_central_differences(
     analytic = _network.backward(
         X, y, params, cache, activation, sample_weight, 0.2, output=out
     )
-    for name, param, grad in zip(
-        ("W1", "b1", "W2", "b2"), params, analytic, strict=True
-    ):
-        numeric = _numerical_gradient(objective, param)
-        error = np.linalg.norm(numeric - grad) / (
-            np.linalg.norm(numeric) + np.linalg.norm(grad)
-        )
-        assert error < 1e-6, f"d{name}: relative error {error:.2e}"
+    assert_gradients_match(objective, params, analytic)
 
 
 @pytest.mark.parametrize("kind", ["binary", "multilabel"])
