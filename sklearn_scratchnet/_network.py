@@ -531,13 +531,34 @@ def dropped(values, mask):
 # ---------------------------------------------------------------------------
 
 
-def logits(X, params, activation="relu"):
+def logits(X, params, activation="relu", if_not_finite=None):
     """The output layer's Z2 (n_classes, m) alone, for prediction.
 
     The forward pass without its cache: the activation overwrites Z1.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (m, n_features)
+        The input, one sample per row.
+    params : tuple of ndarray
+        ``(W1, b1, W2, b2)``.
+    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+        The hidden activation g.
+    if_not_finite : callable, default=None
+        NumPy arrays only: called with X when Z1 holds a value that is not
+        finite, before the activation (which could hide it: ``relu(-inf) = 0``),
+        to raise an error if X is the cause. A NaN or infinite value of X makes
+        its sample's whole row of ``X W1^T`` NaN or infinite, so checking Z1
+        (h values per sample) finds every one, without reading X a second time.
+
+    Returns
+    -------
+    Z2 : ndarray of shape (n_outputs, m)
     """
     W1, b1, W2, b2 = params
     Z1 = hidden_input(X, W1, b1)
+    if if_not_finite is not None and not np.isfinite(Z1.sum()):
+        if_not_finite(X)
     in_place = namespace(Z1) is np  # other namespaces: no ``out=``
     A1 = ACTIVATIONS[activation](Z1, out=Z1 if in_place else None)
     Z2 = (A1.T @ W2.T).T  # W2 . A1, with the long sample axis first as in Z1
@@ -592,30 +613,147 @@ def loss_and_gradients(
         ``(dW1, db1, dW2, db2)`` as :func:`backward` on the whole batch.
     """
     m = X.shape[0]
+    xp = namespace(params[0])
+    if xp is not np:
+        return _loss_and_gradients_in_namespace(
+            X, y, params, activation, sample_weight, l2, block_rows, output, mask
+        )
+    if m <= block_rows:
+        share, weight_sum = sample_shares(m, sample_weight, params[0].dtype)
+        value, grads = block_loss_and_gradients(
+            X, y, params, activation, share, output, mask
+        )
+    else:
+        weight_sum = m if sample_weight is None else float(sample_weight.sum())
+        value, grads = 0.0, tuple(np.zeros_like(p) for p in params)
+        for start in range(0, m, block_rows):
+            block = slice(start, min(start + block_rows, m))
+            w_block = None if sample_weight is None else sample_weight[block]
+            share, _ = sample_shares(
+                block.stop - start, w_block, params[0].dtype, weight_sum
+            )
+            block_value, block_grads = block_loss_and_gradients(
+                X[block], y[block], params, activation, share, output,
+                None if mask is None else mask[:, block],
+            )  # fmt: skip
+            value += block_value
+            for total, part in zip(grads, block_grads, strict=True):
+                total += part
+    if l2:
+        value += l2_penalty(params, l2, weight_sum)
+        add_l2_gradient(grads[0], params[0], l2, weight_sum)
+        add_l2_gradient(grads[2], params[2], l2, weight_sum)
+    return float(value), grads
+
+
+def block_loss_and_gradients(X, y, params, activation, share, output, mask=None):
+    """The loss and gradients of one block of NumPy rows, without the L2 terms.
+
+    :func:`forward`, :func:`loss` and :func:`backward`, bit for bit, with fewer
+    passes over memory: the softmax and the loss share their exponentials,
+    ``dZ2 = (A2 - Y) * share`` is computed in A2's place without a one-hot
+    ``Y``, and ``dZ1`` in its product's place.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (m, n_features)
+        The block, one sample per row.
+    y : ndarray of shape (m,) or (m, n_outputs)
+        The targets, as :func:`targets` takes them.
+    params : tuple of ndarray
+        ``(W1, b1, W2, b2)``.
+    activation : {"relu", "tanh", "logistic", "identity"}
+        The hidden activation g.
+    share : ndarray of shape (m,)
+        Each sample's share of the batch's mean (:func:`sample_shares`).
+    output : {"softmax", "logistic"}
+        The output activation.
+    mask : ndarray of shape (h, m), default=None
+        The block's dropout mask; None means no dropout.
+
+    Returns
+    -------
+    loss : float
+        The block's share of the cross-entropy.
+    grads : tuple of ndarray
+        ``(dW1, db1, dW2, db2)``, the block's share, without the L2 terms.
+    """
+    W1, b1, W2, b2 = params
+    Z1 = hidden_input(X, W1, b1)  # Z1 = W1 . A0 + b1
+    G1 = ACTIVATIONS[activation](Z1)  # g(Z1)
+    A1 = G1 if mask is None else G1 * mask  # A1 = g(Z1) [* M]
+    Z2 = W2 @ A1  # Z2 = W2 . A1 + b2
+    Z2 += b2[:, None]
+    value, dZ2 = output_error(Z2, y, output, share)  # dZ2 = A2 - Y
+    dW2 = dZ2 @ A1.T  # dW2 = 1/m dZ2 . A1^T
+    db2 = dZ2.sum(axis=1)  # db2 = 1/m sum(dZ2)
+    dZ1 = (dZ2.T @ W2).T  # dZ1 = W2^T . dZ2 [* M] * g'(Z1)
+    if mask is not None:
+        dZ1 *= mask
+    dZ1 *= DERIVATIVES[activation](Z1, G1)
+    dW1 = np.asarray(dZ1 @ X)  # dW1 = 1/m dZ1 . A0^T (dense for sparse X)
+    db1 = dZ1.sum(axis=1)  # db1 = 1/m sum(dZ1)
+    return value, (dW1, db1, dW2, db2)
+
+
+def output_error(Z2, y, output, share):
+    """The loss of logits Z2 and the output error ``dZ2 = (A2 - Y) * share``.
+
+    The same numbers as :func:`loss` (without L2) and :func:`backward`'s dZ2,
+    on NumPy arrays. For the softmax, the loss's ``log softmax(Z2)`` is only
+    needed at each sample's class: ``shifted - log(sum(exp(shifted)))`` there,
+    with the softmax's own shifted logits and sum of exponentials.
+
+    Parameters
+    ----------
+    Z2 : ndarray of shape (n_outputs, m)
+        The logits, overwritten for the softmax output.
+    y : ndarray of shape (m,) or (m, n_outputs)
+        The targets, as :func:`targets` takes them.
+    output : {"softmax", "logistic"}
+        The output activation.
+    share : ndarray of shape (m,)
+        Each sample's share of the mean.
+
+    Returns
+    -------
+    loss : float
+        ``-sum(share * log-likelihood)``.
+    dZ2 : ndarray of shape (n_outputs, m)
+    """
+    if output != "softmax":
+        value = -float(share @ log_likelihood(Z2, y, output))
+        Y = targets(y, Z2.shape[0], output, Z2.dtype)
+        return value, (logistic(Z2) - Y) * share
+    samples = np.arange(Z2.shape[1])
+    shifted = np.subtract(Z2, Z2.max(axis=0), out=Z2)
+    E = np.exp(shifted)
+    E_sum = E.sum(axis=0)
+    value = -float(share @ (shifted[y, samples] - np.log(E_sum)))
+    E /= E_sum  # A2 = softmax(Z2)
+    E[y, samples] -= 1  # A2 - Y, Y one-hot
+    E *= share
+    return value, E
+
+
+def _loss_and_gradients_in_namespace(
+    X, y, params, activation, sample_weight, l2, block_rows, output, mask
+):  # fmt: skip
+    """:func:`loss_and_gradients` for arrays of a namespace other than NumPy."""
+    m = X.shape[0]
     if m <= block_rows:
         cache = forward(X, params, activation, output, mask)
-        return (
-            loss(cache[2], y, params, sample_weight, l2, output=output),
-            backward(
-                X,
-                y,
-                params,
-                cache,
-                activation,
-                sample_weight,
-                l2,
-                output=output,
-                mask=mask,
-            ),
+        value = loss(cache[2], y, params, sample_weight, l2, output=output)
+        grads = backward(
+            X, y, params, cache, activation, sample_weight, l2, output=output, mask=mask
         )
+        return value, grads
     xp = namespace(params[0])
     weight_sum = m if sample_weight is None else float(xp.sum(sample_weight))
     total_loss = 0.0
     grads = tuple(xp.zeros_like(p) for p in params)
     for start in range(0, m, block_rows):
-        block = slice(start, min(start + block_rows, m))
-        if xp is not np:  # the array API slices every axis
-            block = (block, ...)
+        block = (slice(start, min(start + block_rows, m)), ...)
         X_block, y_block = X[block], y[block]
         w_block = None if sample_weight is None else sample_weight[block]
         mask_block = None if mask is None else mask[:, block]

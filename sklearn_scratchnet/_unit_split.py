@@ -333,12 +333,10 @@ class UnitSplitSteps:
         self._in_parallel(self._forward_rows, X, A1, A1_dropped, mask, Z2_parts)
         Z2 = Z2_parts.sum(axis=0)  # Z2 = W2 . A1 + b2, summed over the ranges
         Z2 += b2[:, np.newaxis]
-        batch_loss = _network.loss(
-            Z2, y, self.params, sample_weight, self.l2, output=self.output
-        )
-        Y = _network.targets(y, Z2.shape[0], self.output, Z2.dtype)
-        A2 = _network.OUTPUTS[self.output](Z2)  # A2 = softmax(Z2)
-        dZ2 = (A2 - Y) * share  # dZ2 = A2 - Y
+        # A2 = softmax(Z2), the loss, and dZ2 = A2 - Y with each sample's share
+        batch_loss, dZ2 = _network.output_error(Z2, y, self.output, share)
+        if self.l2:
+            batch_loss += _network.l2_penalty(self.params, self.l2, weight_sum)
 
         self.optimizer.start_step()
         self._in_parallel(self._backward_rows, X, dZ2, A1, A1_dropped, mask, weight_sum)

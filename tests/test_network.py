@@ -257,3 +257,58 @@ def test_blocked_logistic_loss_and_gradients_equal_the_whole_batch(kind):
     assert value == pytest.approx(whole_loss, rel=1e-12)
     for blocked, reference in zip(grads, whole, strict=True):
         np.testing.assert_allclose(blocked, reference, rtol=1e-12, atol=1e-15)
+
+
+def _note_loss_and_gradients(X, y, params, activation, sample_weight, l2, output, mask):
+    """The loss and gradients by the note's functions, one after the other."""
+    cache = _network.forward(X, params, activation, output, mask)
+    value = _network.loss(cache[2], y, params, sample_weight, l2, output=output)
+    grads = _network.backward(
+        X, y, params, cache, activation, sample_weight, l2, output=output, mask=mask
+    )
+    return value, grads
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES)
+@pytest.mark.parametrize("kind", ["multiclass", "binary", "multilabel"])
+@pytest.mark.parametrize(
+    ("weighted", "l2", "dropout", "sparse"),
+    [(False, 0.0, False, False), (True, 0.3, False, False),
+     (False, 0.0, True, False), (True, 0.0, True, True)],
+)  # fmt: skip
+def test_the_faster_step_gives_the_notes_numbers_bit_for_bit(
+    dtype, activation, kind, weighted, l2, dropout, sparse
+):
+    """One block of the training step computes the note's numbers in fewer passes
+    (shared exponentials, dZ2 without a one-hot Y, products overwritten in place):
+    the loss and every gradient must equal the note's functions' to the last bit."""
+    from scipy import sparse as sp
+
+    if kind == "multiclass":
+        X, y, params = _problem(seed=7, m=17, activation=activation)
+        output = "softmax"
+    else:
+        X, y, params = _logistic_problem(kind, seed=7, m=17, activation=activation)
+        output = "logistic"
+    X = X.astype(dtype)
+    params = tuple(p.astype(dtype) for p in params)
+    rng = np.random.default_rng(1)
+    sample_weight = rng.uniform(0, 2, X.shape[0]) if weighted else None
+    mask = None
+    if dropout:
+        shape = (params[0].shape[0], X.shape[0])
+        mask = _network.dropout_mask(rng, shape, 0.4, dtype)
+    if sparse:
+        X = np.where(X > 0.3, X, 0).astype(dtype)
+    X_in = sp.csr_matrix(X) if sparse else X
+    expected = _note_loss_and_gradients(
+        X_in, y, params, activation, sample_weight, l2, output, mask
+    )
+    value, grads = _network.loss_and_gradients(
+        X_in, y, params, activation, sample_weight, l2, output=output, mask=mask
+    )
+    assert value == expected[0]
+    for fast, note in zip(grads, expected[1], strict=True):
+        assert fast.dtype == note.dtype and fast.shape == note.shape
+        np.testing.assert_array_equal(fast, note)

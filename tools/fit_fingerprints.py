@@ -13,8 +13,9 @@ validation curves), the counters and the optimizer's state are hashed from their
 bytes. The configurations cover every estimator-check configuration, the note's
 defaults, Adam on mini-batches, the split steps at h=512, early stopping, class
 and sample weights, dropout (plain and split steps), sparse and float64 input,
-an own validation set, ``partial_fit`` and ``warm_start``, all on the MNIST
-sample shipped in the package.
+two classes and multilabel targets (logistic outputs), an own validation set,
+``partial_fit`` and ``warm_start``, all on the MNIST sample shipped in the
+package.
 """
 
 import argparse
@@ -102,6 +103,16 @@ def _configurations(X, X_test, y, y_test):
         clf.set_params(max_iter=2)
         return clf.fit(X, y)
 
+    def binary(**params):
+        two = np.isin(y_small, (3, 8))
+        return lambda: ScratchMLPClassifier(random_state=0, **params).fit(
+            small[two], y_small[two]
+        )
+
+    def multilabel(**params):
+        labels = np.column_stack([y_small % 2 == 0, y_small >= 5]).astype(int)
+        return lambda: ScratchMLPClassifier(random_state=0, **params).fit(small, labels)
+
     def warm_start_sgd_full_batch():
         clf = ScratchMLPClassifier(random_state=0, max_iter=20, warm_start=True)
         clf.fit(small, y_small)
@@ -151,6 +162,14 @@ def _configurations(X, X_test, y, y_test):
             hidden_size=512, solver="adam", batch_size=128, dropout=0.5, max_iter=2
         ),
         "full batch in blocks (l2)": fit(max_iter=20, l2=0.01),
+        "binary, adam, l2": binary(solver="adam", batch_size=64, l2=0.01, max_iter=3),
+        "binary, split steps h=512": binary(
+            hidden_size=512, solver="adam", batch_size=128, max_iter=2
+        ),
+        "multilabel, sgd, identity": multilabel(activation="identity", max_iter=30),
+        "multilabel, adam dropout, tanh": multilabel(
+            solver="adam", activation="tanh", dropout=0.3, batch_size=100, max_iter=3
+        ),
         "sample weights": sample_weights,
         "sparse input": sparse_input,
         "float64 adam": float64_adam,
