@@ -753,16 +753,20 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             reset=False,
             ensure_all_finite=False,
         )
-        # Finiteness is checked block by block, right before each block's matrix
-        # product, so that X is read from memory once rather than twice.
-        Z2 = np.empty((params[2].shape[0], X.shape[0]), dtype=params[0].dtype)
-        for start in range(0, X.shape[0], _network.BLOCK_ROWS):
-            block = slice(start, start + _network.BLOCK_ROWS)
-            X_block = X[block]
+
+        # X is checked for NaN and infinity only where its product with W1 is
+        # not finite (see _network.logits), so that X is read from memory once.
+        def check_finite(X_block):
             assert_all_finite(
                 X_block, input_name="X", estimator_name=type(self).__name__
             )
-            Z2[:, block] = _network.logits(X_block, params, self.activation)
+
+        Z2 = np.empty((params[2].shape[0], X.shape[0]), dtype=params[0].dtype)
+        for start in range(0, X.shape[0], _network.BLOCK_ROWS):
+            block = slice(start, start + _network.BLOCK_ROWS)
+            Z2[:, block] = _network.logits(
+                X[block], params, self.activation, if_not_finite=check_finite
+            )
         return _bounded(Z2)
 
     def _proba_in_namespace(self, Z2):

@@ -393,6 +393,40 @@ def test_before_fit_every_method_raises_not_fitted(method):
             call(clf, method, X0)
 
 
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic"])
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_prediction_finds_non_finite_values_the_activation_would_hide(
+    activation, value
+):
+    """Prediction checks X through its product with W1, before the activation:
+    +inf (or -inf) against a feature whose weights are all negative (positive)
+    gives relu(-inf) = 0 for every unit, and tanh and the logistic turn infinities
+    into finite values; NaN against all-zero weights stays NaN. Each must still be
+    refused, in every block of the input."""
+    clf = fitted(activation=activation)
+    column = np.abs(clf.W1_[:, 2])
+    clf.W1_[:, 2] = 0.0 if np.isnan(value) else -np.sign(value) * column
+    big = np.tile(X0, (3000 // N_SAMPLES + 1, 1))  # more than one block of rows
+    for row in (0, len(big) - 1):
+        X = with_value(big, [(row, 2)], value)
+        for method in PREDICT_METHODS:
+            with pytest.raises(ValueError, match=NOT_FINITE):
+                call(clf, method, X)
+
+
+def test_prediction_of_finite_values_whose_products_overflow_is_not_refused():
+    """A finite X whose product with W1 overflows is not refused for being
+    infinite (X is not): the model predicts, as it did before."""
+    clf = fitted(X=X0.astype(np.float32))
+    X = with_value(X0, [(0, 0), (0, 1)], 3e38).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        proba = clf.predict_proba(X)
+    assert proba.shape == (N_SAMPLES, N_CLASSES)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+
+
 def test_float32_model_refuses_values_beyond_float32():
     clf = fitted(X=X0.astype(np.float32))
     with pytest.raises(ValueError, match=r"infinity or a value too large.*float32"):
