@@ -756,7 +756,7 @@ def _loss_and_gradients_in_namespace(
         block = (slice(start, min(start + block_rows, m)), ...)
         X_block, y_block = X[block], y[block]
         w_block = None if sample_weight is None else sample_weight[block]
-        mask_block = None if mask is None else mask[:, block]
+        mask_block = None if mask is None else mask[:, block[0]]
         cache = forward(X_block, params, activation, output, mask_block)
         total_loss += loss(cache[2], y_block, params, w_block, 0.0, weight_sum, output)
         block_grads = backward(

@@ -169,6 +169,20 @@ def test_torch_fit_matches_numpy_fit(settings, n_classes, dtype, rtol):
 
 
 @needs_torch
+def test_dropout_on_batches_of_several_blocks_on_torch_matches_numpy():
+    """A full batch of more than ``_network.BLOCK_ROWS`` rows is computed block by
+    block, each block with its columns of the step's dropout mask."""
+    X, y = _data(3, n_samples=2300)
+    kwargs = dict(hidden_size=12, max_iter=3, dropout=0.3, random_state=0)
+    expected = ScratchMLPClassifier(**kwargs).fit(X, y)
+    with dispatch():
+        fitted = ScratchMLPClassifier(**kwargs).fit(torch.asarray(X), torch.asarray(y))
+    for name in ("W1_", "b1_", "W2_", "b2_"):
+        assert_allclose(_numpy(getattr(fitted, name)), getattr(expected, name))
+    assert_allclose(fitted.loss_curve_, expected.loss_curve_)
+
+
+@needs_torch
 def test_partial_fit_and_warm_start_on_torch_match_numpy():
     X, y = _data()
     kwargs = dict(hidden_size=10, solver="adam", batch_size=20, random_state=1)
