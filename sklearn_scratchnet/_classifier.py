@@ -762,8 +762,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             )
 
         Z2 = np.empty((params[2].shape[0], X.shape[0]), dtype=params[0].dtype)
-        for start in range(0, X.shape[0], _network.BLOCK_ROWS):
-            block = slice(start, start + _network.BLOCK_ROWS)
+        rows = _network.prediction_block_rows(params[0].shape[0])
+        for start in range(0, X.shape[0], rows):
+            block = slice(start, start + rows)
             Z2[:, block] = _network.logits(
                 X[block], params, self.activation, if_not_finite=check_finite
             )

@@ -569,6 +569,21 @@ def logits(X, params, activation="relu", if_not_finite=None):
 #: Rows of X per block in :func:`loss_and_gradients` (a few MB of MNIST pixels).
 BLOCK_ROWS = 2048
 
+#: Hidden activations per block of prediction (:func:`prediction_block_rows`).
+PREDICTION_BLOCK_VALUES = 1 << 20
+
+
+def prediction_block_rows(hidden_size):
+    """Rows of X per block of :func:`logits` for a network of ``hidden_size`` units.
+
+    Prediction reads each row of X once, whatever the blocks; a block's Z1 of
+    about ``PREDICTION_BLOCK_VALUES`` values stays in the cache for the
+    activation and the second product, and small networks take large blocks,
+    which BLAS multiplies faster (each value of Z1 is the same dot product of
+    a row of X and a row of W1 whatever the block).
+    """
+    return max(BLOCK_ROWS, PREDICTION_BLOCK_VALUES // max(hidden_size, 1))
+
 
 def loss_and_gradients(
     X, y, params, activation="relu", sample_weight=None, l2=0.0,

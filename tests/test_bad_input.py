@@ -26,7 +26,7 @@ from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_scratchnet import ScratchMLPClassifier
+from sklearn_scratchnet import ScratchMLPClassifier, _network
 from sklearn_scratchnet.exceptions import UnscaledInputWarning
 
 pytestmark = [
@@ -403,10 +403,11 @@ def test_prediction_finds_non_finite_values_the_activation_would_hide(
     gives relu(-inf) = 0 for every unit, and tanh and the logistic turn infinities
     into finite values; NaN against all-zero weights stays NaN. Each must still be
     refused, in every block of the input."""
-    clf = fitted(activation=activation)
+    clf = fitted(activation=activation, hidden_size=1024)
     column = np.abs(clf.W1_[:, 2])
     clf.W1_[:, 2] = 0.0 if np.isnan(value) else -np.sign(value) * column
-    big = np.tile(X0, (3000 // N_SAMPLES + 1, 1))  # more than one block of rows
+    big = np.tile(X0, (3000 // N_SAMPLES + 1, 1))
+    assert len(big) > _network.prediction_block_rows(1024)  # several blocks
     for row in (0, len(big) - 1):
         X = with_value(big, [(row, 2)], value)
         for method in PREDICT_METHODS:

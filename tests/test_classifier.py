@@ -11,7 +11,7 @@ from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_scratchnet import ScratchMLPClassifier
+from sklearn_scratchnet import ScratchMLPClassifier, _network
 from sklearn_scratchnet.exceptions import ValidationSplitWarning
 
 
@@ -652,14 +652,29 @@ def test_partial_fit_is_not_there_where_it_cannot_apply(params, reason):
 @pytest.mark.parametrize("sparse", [False, True])
 def test_predict_refuses_non_finite_input_in_any_block(digits, bad, sparse):
     X, y = digits
-    clf = ScratchMLPClassifier(max_iter=2, random_state=0).fit(X, y)
-    X_big = np.tile(X, (3, 1))  # more rows than one prediction block
+    clf = ScratchMLPClassifier(hidden_size=1024, max_iter=2, random_state=0)
+    clf.fit(X, y)
+    X_big = np.tile(X, (3, 1))
+    assert len(X_big) > _network.prediction_block_rows(1024)  # several blocks
     X_big[-1, 30] = bad
     if sparse:
         X_big = sp.csr_matrix(X_big)
     for method in (clf.predict, clf.predict_proba, clf.predict_log_proba):
         with pytest.raises(ValueError, match="Input X contains (NaN|infinity)"):
             method(X_big)
+
+
+@pytest.mark.parametrize("hidden_size", [10, 1024])
+def test_predictions_do_not_depend_on_the_prediction_blocks(digits, hidden_size):
+    """Each sample's prediction is the same whether it comes in a block of many
+    samples or alone: the bits of every probability."""
+    X, y = digits
+    clf = ScratchMLPClassifier(hidden_size=hidden_size, max_iter=2, random_state=0)
+    clf.fit(X, y)
+    X_big = np.tile(X, (3, 1))[:4500]
+    whole = clf.predict_proba(X_big)
+    pieces = [clf.predict_proba(X_big[i : i + 700]) for i in range(0, 4500, 700)]
+    np.testing.assert_array_equal(whole, np.vstack(pieces))
 
 
 @pytest.mark.parametrize(
