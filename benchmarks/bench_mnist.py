@@ -514,6 +514,28 @@ def run(args):
         run_lbfgs(args, data, repeats["lbfgs"])
 
 
+def target_row(config, dtype_name, trials):
+    """One configuration's ratios to the floors and to PyTorch (the targets)."""
+    fits = trials.times["scratch"]
+
+    def against(floors):
+        if not floors:
+            return ""
+        each_repeat = " / ".join(
+            f"{fit / floor:.2f}" for fit, floor in zip(fits, floors, strict=True)
+        )
+        return f"{median(fits) / median(floors):.2f} ({each_repeat})"
+
+    rates = trials.rates
+    torch_times = trials.times.get("torch")
+    return [
+        config.name, dtype_name, against(trials.floors["products"]),
+        against(trials.floors["with update"]),
+        f"{rates['products alone'] / rates['scratch']:.2f}",
+        f"{median(fits) / median(torch_times):.2f}" if torch_times else "",
+    ]  # fmt: skip
+
+
 def run_first_order(args, data, repeats):
     """The "sgd" and "adam" configurations, with every implementation."""
     X_train, X_test, y_train, y_test = data
@@ -523,7 +545,7 @@ def run_first_order(args, data, repeats):
         impls.remove("torch")
 
     fit_rows, predict_rows, memory_rows, plot_data = [], [], [], []
-    floor_rows, repeat_rows = [], []
+    floor_rows, repeat_rows, target_rows = [], [], []
     torch_threads = set()
     scratch_folder = tempfile.TemporaryDirectory()
     for dtype_name in args.dtypes:
@@ -587,6 +609,7 @@ def run_first_order(args, data, repeats):
                 f"{rates['scratch'] / rates['sklearn']:.2f}",
                 f"{rates['products alone'] / rates['sklearn']:.2f}",
             ])  # fmt: skip
+            target_rows.append(target_row(config, dtype_name, found))
             for impl in impls_here:
                 seconds = median(times[impl])
                 gflops = flops / seconds / 1e9
@@ -653,6 +676,18 @@ def run_first_order(args, data, repeats):
          "products and Adam update alone x MLPClassifier",
          "predict x MLPClassifier", "products alone, predict x MLPClassifier"],
         floor_rows))  # fmt: skip
+    print("\n## Targets: ScratchMLPClassifier against the floors and PyTorch\n")
+    print(markdown_table(
+        ["configuration", "dtype", "fit / products alone (each repeat)",
+         "fit / products and Adam update alone (each repeat)",
+         "predict_proba / its products alone", "fit x PyTorch"],
+        target_rows))  # fmt: skip
+    print(
+        "\nRatios of the medians; in parentheses each repeat's ratio of its own "
+        "fit to the floor measured beside it. Targets: fit within 1.2x of the "
+        "products alone, predict_proba within 1.2x of its products alone, "
+        "h=100 Adam at most 0.5x PyTorch."
+    )
     print("\n## Each repeat, in the order run\n")
     print(markdown_table(
         ["configuration", "dtype", "implementation", "fit s",
