@@ -629,27 +629,23 @@ def loss_and_gradients(
     """
     m = X.shape[0]
     xp = namespace(params[0])
-    if xp is not np:
-        return _loss_and_gradients_in_namespace(
-            X, y, params, activation, sample_weight, l2, block_rows, output, mask
-        )
+    weight_sum = m if sample_weight is None else float(xp.sum(sample_weight))
+    # NumPy arrays take the faster block below; other namespaces the note's
+    # functions, one after the other.
+    one_block = block_loss_and_gradients if xp is np else _note_block
     if m <= block_rows:
-        share, weight_sum = sample_shares(m, sample_weight, params[0].dtype)
-        value, grads = block_loss_and_gradients(
-            X, y, params, activation, share, output, mask
+        value, grads = one_block(
+            X, y, params, activation, sample_weight, weight_sum, output, mask
         )
     else:
-        weight_sum = m if sample_weight is None else float(sample_weight.sum())
-        value, grads = 0.0, tuple(np.zeros_like(p) for p in params)
+        value, grads = 0.0, tuple(xp.zeros_like(p) for p in params)
         for start in range(0, m, block_rows):
             block = slice(start, min(start + block_rows, m))
-            w_block = None if sample_weight is None else sample_weight[block]
-            share, _ = sample_shares(
-                block.stop - start, w_block, params[0].dtype, weight_sum
-            )
-            block_value, block_grads = block_loss_and_gradients(
-                X[block], y[block], params, activation, share, output,
-                None if mask is None else mask[:, block],
+            rows = block if xp is np else (block, ...)  # the array API: every axis
+            block_value, block_grads = one_block(
+                X[rows], y[rows], params, activation,
+                None if sample_weight is None else sample_weight[rows], weight_sum,
+                output, None if mask is None else mask[:, block],
             )  # fmt: skip
             value += block_value
             for total, part in zip(grads, block_grads, strict=True):
@@ -661,7 +657,9 @@ def loss_and_gradients(
     return float(value), grads
 
 
-def block_loss_and_gradients(X, y, params, activation, share, output, mask=None):
+def block_loss_and_gradients(
+    X, y, params, activation, sample_weight, weight_sum, output, mask=None
+):  # fmt: skip
     """The loss and gradients of one block of NumPy rows, without the L2 terms.
 
     :func:`forward`, :func:`loss` and :func:`backward`, bit for bit, with fewer
@@ -679,8 +677,10 @@ def block_loss_and_gradients(X, y, params, activation, share, output, mask=None)
         ``(W1, b1, W2, b2)``.
     activation : {"relu", "tanh", "logistic", "identity"}
         The hidden activation g.
-    share : ndarray of shape (m,)
-        Each sample's share of the batch's mean (:func:`sample_shares`).
+    sample_weight : ndarray of shape (m,) or None
+        The block's sample weights; None means all ones.
+    weight_sum : float
+        The total weight of the whole batch.
     output : {"softmax", "logistic"}
         The output activation.
     mask : ndarray of shape (h, m), default=None
@@ -694,6 +694,7 @@ def block_loss_and_gradients(X, y, params, activation, share, output, mask=None)
         ``(dW1, db1, dW2, db2)``, the block's share, without the L2 terms.
     """
     W1, b1, W2, b2 = params
+    share, _ = sample_shares(X.shape[0], sample_weight, W1.dtype, weight_sum)
     Z1 = hidden_input(X, W1, b1)  # Z1 = W1 . A0 + b1
     G1 = ACTIVATIONS[activation](Z1)  # g(Z1)
     A1 = G1 if mask is None else G1 * mask  # A1 = g(Z1) [* M]
@@ -751,37 +752,11 @@ def output_error(Z2, y, output, share):
     return value, E
 
 
-def _loss_and_gradients_in_namespace(
-    X, y, params, activation, sample_weight, l2, block_rows, output, mask
-):  # fmt: skip
-    """:func:`loss_and_gradients` for arrays of a namespace other than NumPy."""
-    m = X.shape[0]
-    if m <= block_rows:
-        cache = forward(X, params, activation, output, mask)
-        value = loss(cache[2], y, params, sample_weight, l2, output=output)
-        grads = backward(
-            X, y, params, cache, activation, sample_weight, l2, output=output, mask=mask
-        )
-        return value, grads
-    xp = namespace(params[0])
-    weight_sum = m if sample_weight is None else float(xp.sum(sample_weight))
-    total_loss = 0.0
-    grads = tuple(xp.zeros_like(p) for p in params)
-    for start in range(0, m, block_rows):
-        block = (slice(start, min(start + block_rows, m)), ...)
-        X_block, y_block = X[block], y[block]
-        w_block = None if sample_weight is None else sample_weight[block]
-        mask_block = None if mask is None else mask[:, block[0]]
-        cache = forward(X_block, params, activation, output, mask_block)
-        total_loss += loss(cache[2], y_block, params, w_block, 0.0, weight_sum, output)
-        block_grads = backward(
-            X_block, y_block, params, cache, activation, w_block, 0.0, weight_sum,
-            output, mask_block,
-        )  # fmt: skip
-        for total, part in zip(grads, block_grads, strict=True):
-            total += part
-    if l2:
-        total_loss += l2_penalty(params, l2, weight_sum)
-        add_l2_gradient(grads[0], params[0], l2, weight_sum)
-        add_l2_gradient(grads[2], params[2], l2, weight_sum)
-    return float(total_loss), grads
+def _note_block(X, y, params, activation, sample_weight, weight_sum, output, mask):
+    """:func:`block_loss_and_gradients` by the note's functions, for any namespace."""
+    cache = forward(X, params, activation, output, mask)
+    value = loss(cache[2], y, params, sample_weight, 0.0, weight_sum, output)
+    grads = backward(
+        X, y, params, cache, activation, sample_weight, 0.0, weight_sum, output, mask
+    )
+    return value, grads
