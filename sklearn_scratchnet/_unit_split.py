@@ -49,8 +49,10 @@ MIN_UNITS_PER_THREAD = 256
 
 #: The calling thread's extra share of the units, as a fraction of them. The other
 #: threads sleep between steps and start each part of a step a wake-up later
-#: (tens of microseconds); with a slightly smaller share they finish with the
-#: calling thread, rather than keep it waiting for another wake-up.
+#: (tens of microseconds on a quiet machine, about 200 on the project's 2-core
+#: virtual machine, more in its slow spells: see ``tools/step_parts.py``); with
+#: a slightly smaller share they finish with the calling thread, rather than
+#: keep it waiting for another wake-up.
 EXTRA_SHARE_OF_CALLING_THREAD = 1 / 64
 
 _blas = None
