@@ -12,7 +12,8 @@ steps of an Adam fit are run here part by part with the library's own
 functions, each part timed: gathering the batch's rows, the two products with
 X, the work between them, and Adam's update. Before timing, the parts' loss and
 gradients are checked to equal ``_network.loss_and_gradients`` bit for bit, so
-the parts are the step's. With the split, a real fit runs with timers around
+the parts are the step's; then Adam's update is timed alone, repeated with its
+arrays in the cache. With the split, a real fit runs with timers around
 each thread's share of the forward and backward passes, and the time between
 (the softmax and loss, the threads' meetings) and outside the steps follows.
 
@@ -103,6 +104,17 @@ def plain_steps(X, y, hidden, batch, n_steps):
         print(f"  {1e6 * seconds / n_steps:7.0f} us  {name}")
     rest = total - sum(timings.values())
     print(f"  {1e6 * rest / n_steps:7.0f} us  the loop")
+    # The same update again and again, its arrays left in the cache: what the
+    # update costs when nothing else runs between two of them.
+    _, grads = _step_parts(X, y, params, None, batch_rows, defaultdict(float))
+    rounds = []
+    for _ in range(25):
+        start = time.perf_counter()
+        for _ in range(10):
+            optimizer.update(params, grads)
+        rounds.append((time.perf_counter() - start) / 10)
+    in_cache = float(np.median(rounds))
+    print(f"  ({1e6 * in_cache:.0f} us  Adam's update alone, its arrays in the cache)")
 
 
 def split_steps(X, y, hidden, batch, n_steps):
