@@ -28,7 +28,6 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-import sklearn
 from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
@@ -88,7 +87,7 @@ from sklearn_scratchnet._targets import (  # re-exported: its import path before
     class_weights_per_sample as class_weights_per_sample,
 )
 from sklearn_scratchnet._validation_scoring import scorer_for, validation_scoring
-from sklearn_scratchnet._version import __version__
+from sklearn_scratchnet._version import library_versions
 from sklearn_scratchnet.exceptions import (
     FitInterruptedWarning,
     InconsistentVersionWarning,
@@ -687,7 +686,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # are saved as NumPy arrays, whatever namespace and device the model
         # was fitted on (a GPU's weights load on a machine without one).
         state = converted_arrays(super().__getstate__(), to_numpy)
-        return dict(state, **{_VERSION_STAMP: _library_versions()})
+        return dict(state, **{_VERSION_STAMP: library_versions()})
 
     def __sklearn_array_api_convert__(self, converter):
         """A copy of the model with its arrays converted (scikit-learn's hook).
@@ -703,7 +702,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def __setstate__(self, state):
         state = dict(state)
         saved = state.pop(_VERSION_STAMP, None) or {}
-        for library, current in _library_versions().items():
+        for library, current in library_versions().items():
             original = saved.get(library, "unknown (an older sklearn-scratchnet)")
             if original != current:
                 warnings.warn(
@@ -1395,10 +1394,6 @@ _TRAINING_STATE = ("_optimizer", "_partial_fit_rng", "_class_totals")
 # Private parts of the fitted model, kept and restored with its attributes.
 _PRIVATE_MODEL_STATE = ("_multilabel",)
 _VERSION_STAMP = "_saved_with_versions"
-
-
-def _library_versions():
-    return {"sklearn-scratchnet": __version__, "scikit-learn": sklearn.__version__}
 
 
 def _is_model_state(name):

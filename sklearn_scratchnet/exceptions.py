@@ -52,9 +52,14 @@ class UntrustedModelError(ValueError):
     """A model file would need types or code that were not trusted to load it."""
 
 
+class ModelFileError(ValueError):
+    """A file that should hold a fitted ScratchMLPClassifier does not."""
+
+
 __all__ = [
     "FitInterruptedWarning",
     "InconsistentVersionWarning",
+    "ModelFileError",
     "UnscaledInputWarning",
     "UntrustedModelError",
     "ValidationSplitWarning",

@@ -9,16 +9,28 @@ random states, built-in containers, scikit-learn's estimators).
 
 Saving writes a temporary file next to the target and renames it into place,
 so an interrupted save never leaves a truncated file where a good one was.
+:func:`load_model`, which the ``scratchnet`` command uses, also checks that the
+file holds a fitted model of this library and says which libraries it was saved
+with in other versions.
 """
 
 import os
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
 import joblib
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
 
-from sklearn_scratchnet.exceptions import UntrustedModelError
+from sklearn_scratchnet._classifier import ScratchMLPClassifier
+from sklearn_scratchnet._version import library_versions
+from sklearn_scratchnet.exceptions import (
+    InconsistentVersionWarning,
+    ModelFileError,
+    UntrustedModelError,
+)
 
 TRUSTED_TYPES = (
     "sklearn_scratchnet._classifier.ScratchMLPClassifier",
@@ -175,6 +187,133 @@ def is_skops_file(path):
         return "schema.json" in archive.namelist()
 
 
+def load_model(path, *, trust_pickle=False):
+    """Load a fitted model saved by ``scratchnet train`` or :func:`dump`.
+
+    What the ``scratchnet`` commands load: :func:`load`, with every way a file
+    can fail to be a model turned into an error that says what the file holds
+    and what to give instead.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The model file: a skops file, or a joblib (pickle) file when
+        ``trust_pickle`` is True.
+    trust_pickle : bool, default=False
+        Load a pickle, which can run any code; refused otherwise.
+
+    Returns
+    -------
+    model : ScratchMLPClassifier or Pipeline
+        The fitted model: a ScratchMLPClassifier, or a Pipeline whose last
+        step is one (such as ``make_pipeline(MinMaxScaler(),
+        ScratchMLPClassifier())``), which predicts from raw inputs; its
+        classifier is :func:`classifier_of` the model.
+    saved_with : dict
+        ``{library: version}`` of the libraries whose version differs from the
+        one running now (empty when they are the same, see
+        :func:`library_versions`).
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    IsADirectoryError
+        If ``path`` is a folder.
+    UntrustedModelError
+        If the file is a pickle and ``trust_pickle`` is False, or a skops file
+        with types other than a model's.
+    ModelFileError
+        If the file does not hold a fitted ScratchMLPClassifier or a fitted
+        Pipeline that ends with one.
+    """
+    path = Path(path)
+    _check_model_file(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InconsistentVersionWarning)
+        try:
+            model = load(path, trust_pickle=trust_pickle)
+        except UntrustedModelError:
+            raise
+        except Exception as exc:  # any reading failure means "not a model"
+            detail = str(exc).replace(str(path), "the file")
+            raise ModelFileError(
+                f"{path} is not a model file ({type(exc).__name__}: {detail}). "
+                "Give a file written by scratchnet train."
+            ) from exc
+    _check_fitted_classifier(path, model)
+    saved_with = {
+        w.message.library: w.message.original_version
+        for w in caught
+        if isinstance(w.message, InconsistentVersionWarning)
+    }
+    return model, saved_with
+
+
+def classifier_of(model):
+    """The ScratchMLPClassifier of a loaded model.
+
+    Parameters
+    ----------
+    model : object
+        A model, such as :func:`load_model` returns.
+
+    Returns
+    -------
+    classifier : object
+        A Pipeline's last step; any other model as it is.
+    """
+    if isinstance(model, Pipeline) and model.steps:
+        return model.steps[-1][1]
+    return model
+
+
+_MODEL_SUFFIXES = {".skops", ".joblib", ".pkl", ".pickle"}
+
+
+def _check_model_file(path):
+    """Refuse a folder, a missing file, or one in neither format, before reading."""
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"{path} is a folder, not a model file. Give the model file, such as "
+            f"{path / 'model.skops'}."
+        )
+    if not path.is_file():
+        if path.suffix in _MODEL_SUFFIXES:
+            remedy = f"Train one with: scratchnet train --out {path}"
+        else:
+            remedy = (
+                "The first argument is the model, a file written by scratchnet "
+                "train (model.skops by default)."
+            )
+        raise FileNotFoundError(f"{path}: no such model file. {remedy}")
+    if not is_skops_file(path) and not _looks_like_joblib(path):
+        raise ModelFileError(
+            f"{path} is not a model file: neither a skops file nor a joblib "
+            "(pickle) file. Give a file written by scratchnet train."
+        )
+
+
+def _check_fitted_classifier(path, model):
+    """Refuse a model that is not a fitted ScratchMLPClassifier or Pipeline."""
+    clf = classifier_of(model)
+    if not isinstance(clf, ScratchMLPClassifier):
+        what = f"{type(model).__module__}.{type(model).__name__}"
+        if clf is not model:
+            what += f" ending with a {type(clf).__module__}.{type(clf).__name__}"
+        raise ModelFileError(
+            f"{path} holds a {what}, not a ScratchMLPClassifier (or a Pipeline "
+            "ending with one). Give a file written by scratchnet train."
+        )
+    try:
+        check_is_fitted(model)
+        check_is_fitted(clf)
+    except Exception as exc:
+        raise ModelFileError(
+            f"{path} holds a {type(model).__name__} that was never fitted."
+        ) from exc
+
+
 # How a joblib file starts: a pickle (protocol 2 or later), or one of the
 # compressors joblib writes with (zlib, gzip, bz2, xz, lzma, lz4).
 _JOBLIB_MAGIC = (
@@ -214,8 +353,11 @@ def _import_skops():
 __all__ = [
     "FORMATS",
     "TRUSTED_TYPES",
+    "classifier_of",
     "dump",
     "is_skops_file",
+    "library_versions",
     "load",
+    "load_model",
     "write_atomically",
 ]

@@ -380,12 +380,12 @@ def test_bad_parameter_values_are_usage_errors_before_any_work(
 
 def test_dropout_reaches_the_model():
     args = build_parser().parse_args(["train", "--solver", "adam", "--dropout", "0.3"])
-    clf = cli._classifier_from(args)
+    clf = cli.train._classifier_from(args)
     assert clf.dropout == 0.3 and clf.solver == "adam"
 
 
 def test_every_classifier_option_is_exposed_with_its_default(capsys):
-    for name, option in cli._TRAIN_PARAMETERS.items():
+    for name, option in cli.train._TRAIN_PARAMETERS.items():
         default = ScratchMLPClassifier().get_params()[name]
         if name != "random_state":  # the command's default is 0: reproducible
             assert getattr(build_parser().parse_args(["train"]), name) == default
@@ -522,9 +522,9 @@ def test_info_and_evaluate_take_a_pipeline(pipeline_file, sample):
 
 def test_load_model_gives_predict_a_pipeline_it_can_use(pipeline_file, tmp_path):
     path, pipeline = pipeline_file
-    model, _ = cli.load_model(path)
+    model, _ = persistence.load_model(path)
     assert isinstance(model, type(pipeline))
-    assert cli.classifier_of(model).hidden_size == 32
+    assert persistence.classifier_of(model).hidden_size == 32
     assert model.n_features_in_ == 784 and list(model.classes_) == list(range(10))
     image = tmp_path / "one.png"
     draw(1).save(image)
@@ -924,3 +924,33 @@ def test_the_command_sets_scipy_array_api_itself_for_a_device(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Device: cpu" in result.stdout
+
+
+# ------------------------------------------------------------ the command's code
+
+
+def test_the_command_speaks_to_the_estimator_never_to_the_network():
+    """DESIGN.md's direction: the command imports the public names of the
+    package's modules (and the progress bar and hold-out it shares with the
+    estimator), never ``_network`` nor another module's private names."""
+    import ast
+
+    allowed = {"", "datasets", "images", "persistence", "plotting", "onnx",
+               "exceptions", "_holdout", "_progress"}  # fmt: skip
+    folder = Path(cli.__file__).parent
+    imported = set()
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            imported.update(n for n in names if n.startswith("sklearn_scratchnet"))
+    ours = {n for n in imported if not n.startswith("sklearn_scratchnet.cli.")}
+    modules = {n.split(".")[1] if n.count(".") > 1 else "" for n in ours}
+    assert modules <= allowed, modules - allowed
+    private = {n for n in ours if n.rsplit(".", 1)[1].startswith("_")}
+    assert private == {"sklearn_scratchnet.__version__"}, private
+    assert len(list(folder.glob("*.py"))) >= 6  # __init__, _common, 5 commands

@@ -12,12 +12,14 @@ import numpy as np
 import pytest
 import skops.io
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_scratchnet import ScratchMLPClassifier, __version__, persistence
 from sklearn_scratchnet.exceptions import (
     InconsistentVersionWarning,
+    ModelFileError,
     UntrustedModelError,
 )
 
@@ -294,3 +296,76 @@ def test_a_model_saved_before_some_parameters_existed_gets_their_defaults():
     assert clone(old).get_params() == expected
     X, _ = data()
     np.testing.assert_array_equal(old.predict(X), clf.predict(X))
+
+
+# ------------------------------------------------------------------ load_model
+
+
+def test_library_versions_are_what_a_model_records():
+    assert persistence.library_versions() == current_versions()
+    assert fitted().__getstate__()["_saved_with_versions"] == (
+        persistence.library_versions()
+    )
+
+
+@pytest.mark.parametrize("suffix", [".skops", ".joblib"])
+def test_load_model_gives_the_model_and_the_versions_it_was_saved_with(
+    tmp_path, monkeypatch, suffix
+):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = make_pipeline(StandardScaler(), clone(fitted())).fit(*data())
+    path = persistence.dump(model, tmp_path / f"model{suffix}")
+    loaded, saved_with = persistence.load_model(path, trust_pickle=True)
+    assert saved_with == {}
+    assert persistence.classifier_of(loaded).get_params() == model[-1].get_params()
+    X, _ = data()
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+    original_getstate = ScratchMLPClassifier.__getstate__
+    monkeypatch.setattr(
+        ScratchMLPClassifier,
+        "__getstate__",
+        lambda self: with_versions_of(
+            original_getstate(self), {**current_versions(), "scikit-learn": "0.24.2"}
+        ),
+    )
+    persistence.dump(model, path)
+    monkeypatch.undo()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)  # collected
+        _, saved_with = persistence.load_model(str(path), trust_pickle=True)
+    assert saved_with == {"scikit-learn": "0.24.2"}
+
+
+def test_load_model_refuses_what_is_not_a_fitted_model_of_ours(tmp_path):
+    refusals = {
+        "folder": (tmp_path, IsADirectoryError, "is a folder, not a model file"),
+        "missing": (
+            tmp_path / "none.skops",
+            FileNotFoundError,
+            "Train one with: scratchnet train --out",
+        ),
+        "text": (tmp_path / "notes.txt", ModelFileError, "neither a skops file"),
+        "other estimator": (
+            persistence.dump(StandardScaler().fit([[0.0]]), tmp_path / "s.skops"),
+            ModelFileError,
+            "holds a sklearn.preprocessing._data.StandardScaler, not a "
+            "ScratchMLPClassifier",
+        ),
+        "unfitted": (
+            persistence.dump(ScratchMLPClassifier(), tmp_path / "u.skops"),
+            ModelFileError,
+            "holds a ScratchMLPClassifier that was never fitted",
+        ),
+        "pickle": (
+            persistence.dump(fitted(), tmp_path / "m.joblib"),
+            UntrustedModelError,
+            "loading a pickle can run any code",
+        ),
+    }
+    (tmp_path / "notes.txt").write_text("not a model")
+    for path, error, message in refusals.values():
+        with pytest.raises(error, match=message):
+            persistence.load_model(path)
+    assert issubclass(ModelFileError, ValueError)
