@@ -18,13 +18,18 @@ import pytest
 import sklearn.datasets
 from PIL import Image
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import confusion_matrix
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from test_datasets import write_mnist_folder
 from test_images import as_drawn, draw, to_image
 
 from sklearn_scratchnet import ScratchMLPClassifier, _network, cli, persistence
 from sklearn_scratchnet.cli import build_parser, main
-from sklearn_scratchnet.datasets import MNIST_FILES, load_data_set, load_mnist_sample
+from sklearn_scratchnet.datasets import (
+    MNIST_FILES,
+    load_data_set,
+    load_mnist_sample,
+    scale_pixels,
+)
 from sklearn_scratchnet.exceptions import InconsistentVersionWarning
 
 # write_mnist_folder's pixels and labels are random: a model trained on them may
@@ -924,6 +929,137 @@ def test_the_command_sets_scipy_array_api_itself_for_a_device(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Device: cpu" in result.stdout
+
+
+# ---------------------------------------------------------------- --scoring
+
+
+def held_out_digits(sample):
+    """The validation digits train holds out by default (0.1, random state 0)."""
+    from sklearn_scratchnet._holdout import stratified_hold_out
+
+    X = scale_pixels(sample.X_train)
+    _, X_val, _, y_val = stratified_hold_out(
+        X, sample.y_train, fraction=0.1, random_state=0, remedy=""
+    )
+    return X_val, y_val
+
+
+def test_scoring_reaches_the_model_and_the_summary_and_the_bar_name_it(
+    tmp_path, sample
+):
+    path = tmp_path / "m.skops"
+    code, out, err = run("train", *SMALL, "--max-iter", "3",
+                         "--scoring", "f1_macro", "--out", path)  # fmt: skip
+    assert code == 0, err
+    clf = persistence.load(path)
+    assert clf.scoring == "f1_macro"
+    # Each pass was scored with the macro-averaged F1, not the accuracy.
+    X_val, y_val = held_out_digits(sample)
+    y_pred = clf.predict(X_val)
+    last = clf.validation_scores_[-1]
+    assert last == pytest.approx(f1_score(y_val, y_pred, average="macro"), abs=1e-12)
+    assert last != pytest.approx(accuracy_score(y_val, y_pred), abs=1e-6)
+    best = max(clf.validation_scores_)
+    assert f"Validation score (f1_macro): {last:.4f} (best {best:.4f}" in out
+    assert "Validation accuracy" not in out
+    # The bar shows the same score under its name, and no accuracy.
+    assert f"val f1_macro {last:.4f}" in err
+    assert "val acc " not in err
+
+
+def test_scoring_loss_is_minus_the_validation_loss_in_the_summary(tmp_path):
+    path = tmp_path / "m.skops"
+    code, out, err = run("train", *SMALL, "--max-iter", "2", "--scoring", "loss",
+                         "--out", path)  # fmt: skip
+    assert code == 0, err
+    clf = persistence.load(path)
+    assert clf.scoring == "loss"
+    assert clf.validation_scores_ == [-v for v in clf.validation_loss_curve_]
+    last = clf.validation_scores_[-1]
+    assert f"Validation score (minus the loss): {last:.4f}" in out
+    assert "val loss" in err and "val acc" not in err  # the loss is the score
+
+
+@pytest.mark.parametrize("scoring", ["loss", "balanced_accuracy"])
+def test_early_stopping_says_which_score_stopped_improving(sample, scoring):
+    X, y = sample.X_train[:600] / 255, sample.y_train[:600]
+    clf = ScratchMLPClassifier(
+        hidden_size=16, solver="adam", alpha=0.02, batch_size=50,
+        early_stopping=True, scoring=scoring, n_iter_no_change=2, max_iter=100,
+        random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert clf.n_iter_ < 100
+    name = {"loss": "minus the loss", "balanced_accuracy": "balanced_accuracy"}
+    summary = cli.train._training_summary(clf, 1.0)
+    assert f"(validation score ({name[scoring]}) did not improve for 2 passes;" in (
+        summary
+    )
+    assert f"\nValidation score ({name[scoring]}): " in summary
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--scoring", "accuracyy"], "--scoring must be 'loss' or the name of a "
+         "scikit-learn scorer (sklearn.metrics.get_scorer_names()); got "
+         "'accuracyy' (did you mean 'accuracy'"),
+        (["--scoring", "f1_macro", "--validation-fraction", "0"],
+         "--scoring needs validation digits: give a --validation-fraction above 0."),
+    ],
+)  # fmt: skip
+def test_a_bad_scoring_is_a_usage_error_before_any_work(
+    tmp_path, monkeypatch, arguments, message
+):
+    fetched = []
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", fetched.append)
+    monkeypatch.setenv("SCRATCHNET_DATA", str(tmp_path))  # no MNIST: a download
+    code, out, err = run("train", *QUICK, "--data", "mnist", *arguments,
+                         "--out", tmp_path / "m.skops")  # fmt: skip
+    assert code == 2, err
+    assert err.startswith("scratchnet train: error: ") and message in err
+    assert fetched == [] and out == ""
+    assert not (tmp_path / "m.skops").exists()
+
+
+def test_the_bar_shows_each_pass_s_score_of_the_scoring(sample):
+    from rich.console import Console
+
+    from sklearn_scratchnet._progress import EpochProgressBar, make_progress
+
+    X, y = sample.X_train[:300] / 255, sample.y_train[:300]
+    X_val, y_val = sample.X_train[300:400] / 255, sample.y_train[300:400]
+    clf = ScratchMLPClassifier(max_iter=5, alpha=0.5, scoring="f1_macro",
+                               random_state=0)  # fmt: skip
+    text = io.StringIO()
+    shown = []
+    with make_progress(Console(file=text), "f1_macro") as progress:
+        bar = EpochProgressBar(progress, X_val, y_val, scoring="f1_macro")
+        update = progress.update
+
+        def record(task, **fields):
+            update(task, **fields)
+            shown.append(dict(progress.tasks[task].fields))
+
+        progress.update = record
+        clf.set_callbacks(bar)
+        with pytest.warns(ConvergenceWarning):
+            clf.fit(X, y, X_val=X_val, y_val=y_val)
+    scores = [f"{score:.4f}" for score in clf.validation_scores_]
+    assert [fields["val_score"] for fields in shown[:5]] == scores
+    assert len(set(scores)) > 1
+    assert f"val f1_macro {scores[-1]}" in text.getvalue()
+
+
+def test_the_bar_scores_with_the_scoring_on_a_pytorch_device(tmp_path):
+    pytest.importorskip("torch")
+    code, out, err = run("train", *SMALL, "--max-iter", "2", "--device", "cpu",
+                         "--scoring", "balanced_accuracy",
+                         "--out", tmp_path / "m.skops")  # fmt: skip
+    assert code == 0, err
+    last = persistence.load(tmp_path / "m.skops").validation_scores_[-1]
+    assert f"val balanced_accuracy {last:.4f}" in err
+    assert f"Validation score (balanced_accuracy): {last:.4f}" in out
 
 
 # ------------------------------------------------------------ the command's code

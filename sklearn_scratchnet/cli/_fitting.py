@@ -112,9 +112,10 @@ def fit_with_progress(clf, X_train, y_train, X_val, y_val, labels_val=None):
     from sklearn_scratchnet._progress import EpochProgressBar, make_progress
 
     start = time.perf_counter()
-    with make_progress(Console(stderr=True)) as progress:
+    with make_progress(Console(stderr=True), clf.scoring) as progress:
         bar_labels = y_val if labels_val is None else labels_val
-        clf.set_callbacks(EpochProgressBar(progress, X_val, bar_labels))
+        bar = EpochProgressBar(progress, X_val, bar_labels, scoring=clf.scoring)
+        clf.set_callbacks(bar)
         try:
             with warnings.catch_warnings(record=True) as caught:
                 # Reported by the summary instead ("max_iter reached").

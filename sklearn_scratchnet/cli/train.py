@@ -1,11 +1,13 @@
 """``scratchnet train``: fit on MNIST, report, save the model and its figures."""
 
+import difflib
 import re
 import sys
 from numbers import Integral
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import get_scorer_names
 from sklearn.utils._param_validation import Interval, InvalidParameterError
 
 from sklearn_scratchnet import ScratchMLPClassifier
@@ -26,7 +28,7 @@ from sklearn_scratchnet.cli._fitting import (
     fit_with_progress,
     training_device,
 )
-from sklearn_scratchnet.cli._results import print_test_results
+from sklearn_scratchnet.cli._results import print_test_results, validation_score_name
 from sklearn_scratchnet.cli._saving import (
     figure_paths,
     model_format,
@@ -95,8 +97,15 @@ _OPTIONS = {
     ),
     "early_stopping": dict(
         action="store_true",
-        help="stop when the validation accuracy stops improving, keep the best "
-        "pass's weights (default: train --max-iter passes)",
+        help="stop when the validation score (--scoring) stops improving, keep "
+        "the best pass's weights (default: train --max-iter passes)",
+    ),
+    "scoring": dict(
+        metavar="SCORER",
+        help="the validation score of each pass, which --early-stopping follows "
+        "and the summary and the progress bar show: 'loss' (minus the "
+        "validation loss) or a scikit-learn scorer name, such as "
+        "balanced_accuracy or f1_macro (default: the accuracy)",
     ),
     "validation_fraction": dict(
         type=float,
@@ -246,7 +255,22 @@ def _classifier_from(args):
             "every evaluation, and dropout draws new masks each time.",
             EXIT_USAGE,
         )
+    _check_scoring(clf.scoring)
     return clf
+
+
+def _check_scoring(scoring):
+    """Refuse a ``--scoring`` that is neither "loss" nor a scorer's name."""
+    names = get_scorer_names()
+    if scoring is None or scoring == "loss" or scoring in names:
+        return
+    close = difflib.get_close_matches(scoring, ["loss", *names], n=3)
+    hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
+    raise CommandError(
+        f"--scoring must be 'loss' or the name of a scikit-learn scorer "
+        f"(sklearn.metrics.get_scorer_names()); got {scoring!r}{hint}.",
+        EXIT_USAGE,
+    )
 
 
 def _option_error(exc):
@@ -285,12 +309,13 @@ def _check_validation_arguments(args):
             f"--validation-fraction must be in [0, 1); got {args.validation_fraction}.",
             EXIT_USAGE,
         )
-    if args.early_stopping and args.validation_fraction == 0:
-        raise CommandError(
-            "--early-stopping needs validation digits: give a "
-            "--validation-fraction above 0.",
-            EXIT_USAGE,
-        )
+    for option in ("early_stopping", "scoring"):
+        if getattr(args, option) and args.validation_fraction == 0:
+            raise CommandError(
+                f"{_option(option)} needs validation digits: give a "
+                "--validation-fraction above 0.",
+                EXIT_USAGE,
+            )
 
 
 def _hold_out(X, y, fraction, random_state):
@@ -316,8 +341,8 @@ def _training_summary(clf, seconds, interrupted=None):
         why = "max_iter reached"
     elif clf.early_stopping:
         why = (
-            f"validation accuracy did not improve for {clf.n_iter_no_change} passes;"
-            " the best pass's weights are kept"
+            f"{validation_score_name(clf)} did not improve for "
+            f"{clf.n_iter_no_change} passes; the best pass's weights are kept"
         )
     else:
         why = f"training loss did not improve for {clf.n_iter_no_change} passes"
@@ -330,9 +355,10 @@ def _training_summary(clf, seconds, interrupted=None):
             f"(first pass {clf.loss_curve_[0]:.4f})."
         )
     if clf.validation_scores_:
+        name = validation_score_name(clf)
         best = int(np.argmax(clf.validation_scores_))
         lines.append(
-            f"Validation accuracy: {clf.validation_scores_[-1]:.4f} "
+            f"{name[0].upper()}{name[1:]}: {clf.validation_scores_[-1]:.4f} "
             f"(best {clf.validation_scores_[best]:.4f} at pass {best + 1})."
         )
     return "\n".join(lines)
