@@ -1,0 +1,225 @@
+"""Hostile files: bombs that inflate far beyond their size on disk.
+
+Each bomb is generated here, small on disk, and read in a child process whose
+address space is limited to what it has after its imports plus
+:data:`HEADROOM`: a reader that inflated the bomb would run out of memory
+there, instead of taking the machine down.
+"""
+
+import gzip
+import os
+import subprocess
+import sys
+import textwrap
+import tracemalloc
+
+import numpy as np
+import pytest
+from conftest import REPOSITORY
+from test_datasets import idx_bytes, write_mnist_folder
+
+from sklearn_scratchnet import datasets
+from sklearn_scratchnet.datasets import IDXFormatError, load_idx_folder, read_idx
+
+# What a child may allocate beyond what its imports took: far more than reading
+# any file of these tests needs, far less than a bomb inflates to.
+HEADROOM = 768 * 2**20
+# What a bomb inflates to: beyond the headroom.
+BOMB_BYTES = 2 * 2**30
+
+needs_linux = pytest.mark.skipif(
+    sys.platform != "linux",
+    reason="limits the address space (RLIMIT_AS), enforced on Linux only",
+)
+
+# The command's modules and those it imports when it needs them.
+COMMAND_MODULES = ("sklearn_scratchnet.cli", "skops.io", "PIL.Image")
+
+_LIMIT = """\
+import resource, sys
+import {modules}
+# The address space the imports took, plus the headroom.
+status = open("/proc/self/status").read()
+taken = int(status.split("VmSize:")[1].split()[0]) * 1024
+limit = taken + {headroom}
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+"""
+
+
+def run_limited(code, modules, timeout=120):
+    """Run Python ``code`` in a child whose address space is limited once it
+    has imported ``modules``."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPOSITORY),
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+    }
+    prelude = _LIMIT.format(modules=", ".join(modules), headroom=HEADROOM)
+    return subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=REPOSITORY,
+    )
+
+
+def run_command_limited(*argv, timeout=120):
+    """``python -m sklearn_scratchnet ARGV`` with a limited address space."""
+    code = f"""
+    import runpy
+    sys.argv = ["scratchnet", *{[str(arg) for arg in argv]!r}]
+    runpy.run_module("sklearn_scratchnet", run_name="__main__", alter_sys=True)
+    """
+    return run_limited(code, COMMAND_MODULES, timeout=timeout)
+
+
+def no_traceback(result):
+    return "Traceback" not in result.stderr and "MemoryError" not in result.stderr
+
+
+# ------------------------------------------------------------------ IDX files
+
+
+def gzip_bomb(prefix, inflated=BOMB_BYTES):
+    """gzip data that inflates to ``prefix`` then zeros, ``inflated`` bytes in all.
+
+    One gzip member per MiB of zeros (about 1 KiB each): gzip readers read the
+    members one after the other as one stream, and the bomb is made in
+    milliseconds.
+    """
+    mib = 2**20
+    zeros = gzip.compress(bytes(mib), compresslevel=9)
+    n_members = (inflated - len(prefix)) // mib
+    return gzip.compress(prefix) + zeros * n_members
+
+
+def bomb_folder(folder, inflated=BOMB_BYTES):
+    """An MNIST-layout folder whose training images are a gzip bomb behind a
+    valid header: 10 images of 28 x 28 announced, ``inflated`` bytes inflated."""
+    write_mnist_folder(folder, n_train=10, n_test=4, rows=28, cols=28)
+    images = np.zeros((10, 28, 28), dtype=np.uint8)
+    path = folder / "train-images-idx3-ubyte.gz"
+    path.write_bytes(gzip_bomb(idx_bytes(images), inflated))
+    return path
+
+
+def test_a_gzip_bomb_is_small_on_disk(tmp_path):
+    path = bomb_folder(tmp_path)
+    assert path.stat().st_size < 3 * 2**20
+
+
+@needs_linux
+def test_a_gzip_bomb_behind_a_valid_header_is_refused_in_bounded_memory(tmp_path):
+    path = bomb_folder(tmp_path)
+    result = run_limited(
+        f"""
+        from sklearn_scratchnet.datasets import IDXFormatError, read_idx
+        try:
+            read_idx({str(path)!r})
+        except IDXFormatError as exc:
+            print("refused:", exc)
+        """,
+        ["sklearn_scratchnet.datasets"],
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"refused: {path}: followed by extra bytes" in result.stdout
+    assert "shape (10, 28, 28)" in result.stdout
+
+
+@needs_linux
+def test_train_on_a_gzip_bomb_is_exit_code_4(tmp_path):
+    path = bomb_folder(tmp_path)
+    result = run_command_limited(
+        "train", "--data", tmp_path, "--out", tmp_path / "m.skops"
+    )
+    assert result.returncode == 4, result.stderr
+    assert f"{path}: followed by extra bytes" in result.stderr
+    assert no_traceback(result)
+    assert not (tmp_path / "m.skops").exists()
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_reading_holds_no_more_than_the_header_announces(tmp_path, compress):
+    """Whatever follows the announced data is never read into memory."""
+    announced = np.arange(100, dtype=np.uint8)
+    data = idx_bytes(announced)
+    path = tmp_path / "labels"
+    trailing = 64 * 2**20
+    if compress:
+        path.write_bytes(gzip_bomb(data, inflated=len(data) + trailing))
+    else:
+        with open(path, "wb") as file:
+            file.write(data)
+            file.truncate(len(data) + trailing)  # sparse: no disk used
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXFormatError, match="followed by extra bytes"):
+            read_idx(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20
+
+
+@pytest.mark.parametrize("compress", [False, True])
+@pytest.mark.parametrize(
+    "shape",
+    [(4_000_000_000, 28, 28), (2**32 - 1,) * 4, (2**16,) * 4],
+    ids=["4e9 images", "product beyond int64", "product 2**64, 0 in int64"],
+)
+def test_a_header_announcing_more_than_the_file_holds_is_truncated(
+    tmp_path, compress, shape
+):
+    """Already right, kept so: a clear error, nothing allocated."""
+    header = bytes([0, 0, 0x08, len(shape)]) + np.array(shape, ">u4").tobytes()
+    data = header + bytes(1000 if shape[0] != 2**16 else 0)
+    path = tmp_path / "images"
+    path.write_bytes(gzip.compress(data) if compress else data)
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXFormatError, match="truncated: the header announces"):
+            read_idx(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_trailing_bytes_are_refused_raw_or_compressed(tmp_path, compress):
+    data = idx_bytes(np.arange(12, dtype=np.uint8).reshape(3, 4)) + b"\x00"
+    path = tmp_path / "array"
+    path.write_bytes(gzip.compress(data) if compress else data)
+    with pytest.raises(IDXFormatError, match="followed by extra bytes"):
+        read_idx(path)
+
+
+def test_a_folder_with_a_gzip_bomb_is_refused(tmp_path):
+    bomb_folder(tmp_path, inflated=64 * 2**20)
+    with pytest.raises(IDXFormatError, match="train-images.*followed by extra"):
+        load_idx_folder(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "threshold", [0, 2**30], ids=["length counted first", "inflated at once"]
+)
+@pytest.mark.parametrize("extra", [-1, 0, 1, 5000])
+def test_both_ways_of_reading_gzip_check_the_length(
+    tmp_path, monkeypatch, threshold, extra
+):
+    monkeypatch.setattr(datasets, "_UNCHECKED_ALLOCATION", threshold)
+    array = np.arange(3000, dtype=">i4").reshape(30, 100)
+    data = idx_bytes(array)
+    data = data[:extra] if extra < 0 else data + bytes(extra)
+    path = tmp_path / "array.gz"
+    path.write_bytes(gzip.compress(data))
+    if extra == 0:
+        np.testing.assert_array_equal(read_idx(path), array)
+    else:
+        problem = "truncated" if extra < 0 else "followed by extra bytes"
+        with pytest.raises(IDXFormatError, match=problem):
+            read_idx(path)
