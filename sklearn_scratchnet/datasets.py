@@ -420,11 +420,10 @@ def fetch_mnist(
 ):
     """Load the MNIST digits (standard 60,000 / 10,000 split), verified.
 
-    The four original files (``train-images-idx3-ubyte.gz``,
-    ``train-labels-idx1-ubyte.gz``, ``t10k-images-idx3-ubyte.gz``,
-    ``t10k-labels-idx1-ubyte.gz``; raw or gzip-compressed) are read from the
-    folder given by :func:`mnist_home` and checked against MNIST's published
-    SHA-256 sums. When none of them is there, MNIST is fetched with
+    The four original files (``train-images-idx3-ubyte.gz`` and the others of
+    ``MNIST_FILES``, raw or gzip-compressed) are read from the folder given by
+    :func:`mnist_home` and checked against MNIST's published SHA-256 sums.
+    When none of them is there, MNIST is fetched with
     :func:`sklearn.datasets.fetch_openml` (``mnist_784``, cached under
     ``data_home/openml``), unless ``download_if_missing`` is False.
 
@@ -492,32 +491,38 @@ def fetch_mnist(
     >>> mnist.X_train.shape, mnist.X_test.shape  # doctest: +SKIP
     ((60000, 784), (10000, 784))
     """
-    folder = mnist_home(data_home)
+    split, source = _mnist_split(mnist_home(data_home), download_if_missing)
+    bunch_options = {"return_X_y": return_X_y, "as_frame": as_frame}
+    return _split_bunch(*split, source=source, descr=MNIST_DESCR, **bunch_options)
+
+
+def _mnist_split(folder, download_if_missing):
+    """MNIST's split and where it came from: the verified files in ``folder``,
+    else OpenML's copy (cached in ``folder``) if ``download_if_missing``.
+
+    Returns
+    -------
+    split : tuple of ndarray
+        X_train, X_test, y_train, y_test.
+    source : str
+        The folder, or OpenML's name for MNIST and where it is cached.
+    """
     found = [_find(folder, stem) for stem in MNIST_FILES.values()]
     if all(found):
-        split = _read_split(folder, verify=True)
-        source = str(folder)
-    elif any(found):
+        return _read_split(folder, verify=True), str(folder)
+    if any(found):
         missing = [s for s, p in zip(MNIST_FILES.values(), found, strict=True) if not p]
         raise FileNotFoundError(
             f"{folder} holds some of the MNIST files but not {', '.join(missing)} "
             "(raw or .gz). Add the missing files, or remove the others so that "
             "fetch_mnist downloads MNIST from OpenML."
         )
-    elif not download_if_missing:
+    if not download_if_missing:
         raise MNISTNotFoundError(
             _not_found_message(folder, "and download_if_missing is False")
         )
-    else:
-        split = _fetch_from_openml(folder)
-        source = f"OpenML {OPENML_NAME} (cached in {folder / 'openml'})"
-    return _split_bunch(
-        *split,
-        source=source,
-        descr=MNIST_DESCR,
-        return_X_y=return_X_y,
-        as_frame=as_frame,
-    )
+    source = f"OpenML {OPENML_NAME} (cached in {folder / 'openml'})"
+    return _fetch_from_openml(folder), source
 
 
 def _not_found_message(folder, reason):
