@@ -7,19 +7,26 @@ there, instead of taking the machine down.
 """
 
 import gzip
+import io
 import os
+import struct
 import subprocess
 import sys
 import textwrap
 import tracemalloc
+import warnings
+import zlib
 
 import numpy as np
 import pytest
 from conftest import REPOSITORY
+from PIL import Image
 from test_datasets import idx_bytes, write_mnist_folder
+from test_images import draw
 
-from sklearn_scratchnet import datasets
+from sklearn_scratchnet import datasets, persistence
 from sklearn_scratchnet.datasets import IDXFormatError, load_idx_folder, read_idx
+from sklearn_scratchnet.images import MAX_PIXELS, DigitImageError, load_digit_image
 
 # What a child may allocate beyond what its imports took: far more than reading
 # any file of these tests needs, far less than a bomb inflates to.
@@ -223,3 +230,168 @@ def test_both_ways_of_reading_gzip_check_the_length(
         problem = "truncated" if extra < 0 else "followed by extra bytes"
         with pytest.raises(IDXFormatError, match=problem):
             read_idx(path)
+
+
+# --------------------------------------------------------------------- images
+
+
+@pytest.fixture(scope="module")
+def model_file(sample_model, tmp_path_factory):
+    """A fitted model saved as skops."""
+    path = tmp_path_factory.mktemp("model") / "digits.skops"
+    return persistence.dump(sample_model[0], path)
+
+
+def zlib_zeros(n_bytes, block=2**20):
+    """A zlib stream of ``n_bytes`` zeros (a multiple of ``block``), made in
+    milliseconds: after a full flush the compressor's output for the same input
+    repeats, so one compressed block is written ``n_bytes // block`` times."""
+    compressor = zlib.compressobj(9)
+    first = compressor.compress(bytes(block)) + compressor.flush(zlib.Z_FULL_FLUSH)
+    again = compressor.compress(bytes(block)) + compressor.flush(zlib.Z_FULL_FLUSH)
+    assert first[2:] == again and n_bytes % block == 0
+    adler32 = ((n_bytes % 65521) << 16) | 1  # of n zeros: a = 1, b = n
+    final = b"\x03\x00"  # an empty last block
+    return first[:2] + again * (n_bytes // block) + final + adler32.to_bytes(4, "big")
+
+
+def png_bomb(width, height, pixels=True):
+    """A black grey-level PNG of ``width`` x ``height`` pixels, small on disk
+    (about 1 KiB per MiB of pixels): valid, or with only its header when not
+    ``pixels``."""
+
+    def chunk(kind, data):
+        crc = zlib.crc32(kind + data).to_bytes(4, "big")
+        return len(data).to_bytes(4, "big") + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    row = width + 1  # a filter byte, then the pixels
+    if pixels:
+        fit = range(1, min(height, 2**20 // row) + 1)
+        rows_per_block = max(n for n in fit if height % n == 0)
+        data = zlib_zeros(row * height, block=row * rows_per_block)
+    else:
+        data = zlib.compress(bytes(row))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", data)
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_the_png_bomb_is_a_valid_image():
+    side = 600  # small enough to decode here
+    with Image.open(io.BytesIO(png_bomb(side, side))) as image:
+        assert image.size == (side, side) and image.mode == "L"
+        assert not np.asarray(image).any()
+
+
+# Beyond the limit; below Pillow's own DecompressionBombError (2 x 89.5 million
+# pixels), so that Pillow would decode it: 12,000 x 12,000 = 144 million pixels,
+# about 150 KiB on disk.
+LARGE_SIDE = 12_000
+# Beyond Pillow's DecompressionBombError: 40,000 x 40,000 = 1.6 billion pixels.
+HUGE_SIDE = 40_000
+
+
+def test_the_pixel_limit_is_documented_and_below_pillows_warning():
+    assert MAX_PIXELS == 8192 * 8192
+    assert f"{MAX_PIXELS:,}" in load_digit_image.__doc__.replace("\n", " ")
+    assert MAX_PIXELS < Image.MAX_IMAGE_PIXELS  # accepted images never warn
+
+
+@pytest.mark.parametrize("side", [LARGE_SIDE, HUGE_SIDE])
+def test_an_image_beyond_the_pixel_limit_is_refused_before_decoding(tmp_path, side):
+    path = tmp_path / "bomb.png"
+    # The huge one is refused from its header: it needs no pixels.
+    path.write_bytes(png_bomb(side, side, pixels=side == LARGE_SIDE))
+    assert path.stat().st_size < 2**20
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # not even Pillow's warning
+            with pytest.raises(DigitImageError, match="bomb.png: the image is too"):
+                load_digit_image(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20
+
+
+@needs_linux
+def test_predict_on_an_image_bomb_is_exit_code_4(tmp_path, model_file):
+    large, huge = tmp_path / "large.png", tmp_path / "huge.png"
+    large.write_bytes(png_bomb(LARGE_SIDE, LARGE_SIDE))
+    huge.write_bytes(png_bomb(HUGE_SIDE, HUGE_SIDE, pixels=False))
+    result = run_command_limited("predict", model_file, large, huge)
+    assert result.returncode == 4, result.stderr
+    assert f"{large}: the image is too large: 12000 x 12000" in result.stderr
+    assert f"{huge}: the image is too large: 1,600,000,000 pixels" in result.stderr
+    assert no_traceback(result) and "DecompressionBomb" not in result.stderr
+
+
+def test_a_24_megapixel_photo_is_read(tmp_path):
+    digit = draw(7).resize((2500, 3000), Image.Resampling.BILINEAR)
+    photo = Image.new("L", (6000, 4000), 235)
+    photo.paste(digit, (1800, 500))
+    path = tmp_path / "photo.jpg"
+    photo.convert("RGB").save(path, quality=85)
+    pixels = load_digit_image(path).reshape(28, 28)
+    small = load_digit_image(_saved(draw(7), tmp_path / "small.png")).reshape(28, 28)
+    assert np.corrcoef(pixels.ravel(), small.ravel())[0, 1] > 0.9
+
+
+def _saved(image, path):
+    image.save(path)
+    return path
+
+
+def unreadable_images(folder):
+    """Files given as images that are none: {name: path}."""
+    paths = {
+        "empty": folder / "empty.png",
+        "svg": folder / "drawing.svg",
+        "truncated jpeg": folder / "cut.jpg",
+    }
+    paths["empty"].write_bytes(b"")
+    paths["svg"].write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28">'
+        '<path d="M 14 4 L 14 24" stroke="black"/></svg>'
+    )
+    draw(7).save(paths["truncated jpeg"], quality=90)
+    cut = paths["truncated jpeg"].read_bytes()
+    paths["truncated jpeg"].write_bytes(cut[: len(cut) // 2])
+    return paths
+
+
+@pytest.mark.parametrize("kind", ["empty", "svg", "truncated jpeg"])
+def test_files_that_are_no_readable_image_are_refused(tmp_path, kind):
+    """Already right, kept so."""
+    path = unreadable_images(tmp_path)[kind]
+    with pytest.raises(DigitImageError, match=f"{path.name}: cannot read this file"):
+        load_digit_image(path)
+
+
+def test_predict_on_files_that_are_no_readable_image_is_exit_code_4(
+    tmp_path, model_file
+):
+    """Already right, kept so."""
+    paths = unreadable_images(tmp_path)
+    result = run_command("predict", model_file, *paths.values())
+    assert result.returncode == 4, result.stderr
+    for path in paths.values():
+        assert f"{path}: cannot read this file as an image" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def run_command(*argv):
+    """``python -m sklearn_scratchnet ARGV`` in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "sklearn_scratchnet", *map(str, argv)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+        cwd=REPOSITORY,
+    )
