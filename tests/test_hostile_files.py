@@ -15,6 +15,7 @@ import sys
 import textwrap
 import tracemalloc
 import warnings
+import zipfile
 import zlib
 
 import numpy as np
@@ -26,6 +27,7 @@ from test_images import draw
 
 from sklearn_scratchnet import datasets, persistence
 from sklearn_scratchnet.datasets import IDXFormatError, load_idx_folder, read_idx
+from sklearn_scratchnet.exceptions import UntrustedModelError
 from sklearn_scratchnet.images import MAX_PIXELS, DigitImageError, load_digit_image
 
 # What a child may allocate beyond what its imports took: far more than reading
@@ -395,3 +397,179 @@ def run_command(*argv):
         env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
         cwd=REPOSITORY,
     )
+
+
+# ---------------------------------------------------------------- model files
+
+
+def zip_archive(members):
+    """A zip archive of ``members``: {name: (method, crc, size, data)}, where
+    ``data`` is already compressed (raw deflate for ZIP_DEFLATED)."""
+    archive, central = b"", b""
+    for name, (method, crc, size, data) in members.items():
+        fields = (20, 0, method, 0, 0x21, crc, len(data), size, len(name), 0)
+        local = struct.pack("<4s5H3L2H", b"PK\x03\x04", *fields)
+        central += struct.pack(
+            "<4s6H3L5H2L", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, len(archive)
+        )
+        central += name.encode()
+        archive += local + name.encode() + data
+    end = struct.pack(
+        "<4s4H2LH",
+        b"PK\x05\x06",
+        0,
+        0,
+        len(members),
+        len(members),
+        len(central),
+        len(archive),
+        0,
+    )
+    return archive + central + end
+
+
+def spaces_deflated(prefix, inflated, block=2**20):
+    """Raw deflate data of ``prefix`` then spaces, ``inflated`` bytes in all,
+    and its CRC-32: valid JSON when ``prefix`` is, made in about a second."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = compressor.compress(prefix) + compressor.flush(zlib.Z_FULL_FLUSH)
+    spaces = b" " * block
+    chunk = compressor.compress(spaces) + compressor.flush(zlib.Z_FULL_FLUSH)
+    assert chunk == compressor.compress(spaces) + compressor.flush(zlib.Z_FULL_FLUSH)
+    n_blocks = (inflated - len(prefix)) // block
+    crc = zlib.crc32(prefix)
+    for _ in range(n_blocks + 1):
+        crc = zlib.crc32(spaces, crc)
+    data += chunk * (n_blocks + 1) + b"\x03\x00"  # the two flushed, then the end
+    return data, crc, len(prefix) + (n_blocks + 1) * block
+
+
+def skops_bomb(model_file, path, inflated=BOMB_BYTES):
+    """``model_file`` with its schema.json padded with spaces (still valid
+    JSON) to ``inflated`` bytes, deflated: about 2 MiB on disk for 2 GiB."""
+    members = {}
+    with zipfile.ZipFile(model_file) as model:
+        for item in model.infolist():
+            content = model.read(item)
+            if item.filename == "schema.json":
+                data, crc, size = spaces_deflated(content, inflated)
+                members[item.filename] = (zipfile.ZIP_DEFLATED, crc, size, data)
+            else:
+                crc = zlib.crc32(content)
+                members[item.filename] = (0, crc, len(content), content)
+    path.write_bytes(zip_archive(members))
+    return path
+
+
+def test_the_skops_bomb_is_a_valid_model_file_small_on_disk(model_file, tmp_path):
+    small = skops_bomb(model_file, tmp_path / "small.skops", inflated=2**22)
+    with zipfile.ZipFile(small) as archive:
+        assert archive.testzip() is None  # every CRC right
+        assert archive.getinfo("schema.json").file_size >= 2**22
+    loaded = persistence.load(small)  # 4 MiB: no bomb yet
+    assert loaded.n_iter_ == persistence.load(model_file).n_iter_
+    bomb = skops_bomb(model_file, tmp_path / "bomb.skops")
+    assert bomb.stat().st_size < 4 * 2**20
+
+
+@needs_linux
+def test_a_skops_zip_bomb_is_refused_in_bounded_memory(model_file, tmp_path):
+    bomb = skops_bomb(model_file, tmp_path / "bomb.skops")
+    result = run_limited(
+        f"""
+        from sklearn_scratchnet import persistence
+        from sklearn_scratchnet.exceptions import UntrustedModelError
+        try:
+            persistence.load({str(bomb)!r})
+        except UntrustedModelError as exc:
+            print("refused:", exc)
+        """,
+        ["sklearn_scratchnet.persistence", "skops.io"],
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"refused: {bomb} declares 2,1" in result.stdout
+    assert "not a model file of ours" in result.stdout
+
+
+@needs_linux
+def test_commands_on_a_skops_zip_bomb_are_exit_code_4(model_file, tmp_path):
+    bomb = skops_bomb(model_file, tmp_path / "bomb.skops")
+    result = run_command_limited("info", bomb)
+    assert result.returncode == 4, result.stderr
+    assert f"{bomb} declares 2,1" in result.stderr
+    assert no_traceback(result)
+
+
+def test_a_model_compressed_by_hand_still_loads(model_file, tmp_path):
+    """A model archive deflated (skops.io.dump's compression) loads as stored."""
+    deflated = tmp_path / "deflated.skops"
+    with (
+        zipfile.ZipFile(model_file) as source,
+        zipfile.ZipFile(deflated, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out,
+    ):
+        for item in source.infolist():
+            out.writestr(item.filename, source.read(item))
+    loaded = persistence.load(deflated)
+    assert loaded.n_iter_ == persistence.load(model_file).n_iter_
+
+
+def test_a_forged_skops_schema_is_exit_code_4(model_file, tmp_path):
+    """Already right, kept so: a schema naming another type is refused."""
+    forged = tmp_path / "forged.skops"
+    with (
+        zipfile.ZipFile(model_file) as source,
+        zipfile.ZipFile(forged, "w") as target,
+    ):
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "schema.json":
+                content = content.replace(
+                    b'"sklearn_scratchnet._classifier"', b'"os"'
+                ).replace(b'"ScratchMLPClassifier"', b'"system"')
+            target.writestr(item, content)
+    result = run_command("info", forged)
+    assert result.returncode == 4, result.stderr
+    assert "os.system" in result.stderr and "not trusted" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("crc", ["of all", "of the declared bytes"])
+def test_a_member_inflating_beyond_its_declared_size_is_never_inflated(
+    model_file, tmp_path, crc
+):
+    """A bomb that declares its true size for none of its 64 MiB: refused as
+    damaged, or read as the model its declared bytes hold, never inflated."""
+    members = {}
+    with zipfile.ZipFile(model_file) as model:
+        for item in model.infolist():
+            content = model.read(item)
+            members[item.filename] = (0, zlib.crc32(content), len(content), content)
+    schema = members["schema.json"][3]
+    data, crc_of_all, _ = spaces_deflated(schema, 64 * 2**20)
+    declared_crc = crc_of_all if crc == "of all" else zlib.crc32(schema)
+    members["schema.json"] = (zipfile.ZIP_DEFLATED, declared_crc, len(schema), data)
+    path = tmp_path / "liar.skops"
+    path.write_bytes(zip_archive(members))
+    tracemalloc.start()
+    try:
+        if crc == "of all":
+            with pytest.raises(ValueError, match="damaged skops file: schema.json"):
+                persistence.load(path)
+        else:
+            assert persistence.load(path).n_iter_ > 0
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20
+
+
+def test_members_compressed_otherwise_than_by_deflate_are_refused(model_file, tmp_path):
+    path = tmp_path / "bzip2.skops"
+    with (
+        zipfile.ZipFile(model_file) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_BZIP2) as target,
+    ):
+        for item in source.infolist():
+            target.writestr(item.filename, source.read(item))
+    with pytest.raises(UntrustedModelError, match="otherwise than by deflate"):
+        persistence.load(path)
