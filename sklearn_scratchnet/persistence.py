@@ -256,8 +256,11 @@ def is_skops_file(path):
     """
     if not zipfile.is_zipfile(path):
         return False
-    with zipfile.ZipFile(path) as archive:
-        return "schema.json" in archive.namelist()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "schema.json" in archive.namelist()
+    except zipfile.BadZipFile:  # its end record is whole, the rest is not
+        return False
 
 
 # How a joblib file starts: a pickle (protocol 2 or later), or one of the

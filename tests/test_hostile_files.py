@@ -573,3 +573,25 @@ def test_members_compressed_otherwise_than_by_deflate_are_refused(model_file, tm
             target.writestr(item.filename, source.read(item))
     with pytest.raises(UntrustedModelError, match="otherwise than by deflate"):
         persistence.load(path)
+
+
+def damaged_central_directory(model_file, path):
+    """``model_file`` with its central directory's first signature broken: the
+    end record is intact, so it still looks like a zip archive."""
+    data = bytearray(model_file.read_bytes())
+    start = struct.unpack("<L", data[-6:-2])[0]  # the end record's offset field
+    data[start : start + 4] = b"PK\x09\x09"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_model_file_with_a_damaged_central_directory_is_refused(model_file, tmp_path):
+    """Found by the fuzz test: zipfile.BadZipFile escaped is_skops_file."""
+    path = damaged_central_directory(model_file, tmp_path / "damaged.skops")
+    assert zipfile.is_zipfile(path)
+    assert not persistence.is_skops_file(path)
+    with pytest.raises(ValueError, match="neither a skops file nor a joblib"):
+        persistence.load(path)
+    result = run_command("info", path)
+    assert result.returncode == 4, result.stderr
+    assert "is not a model file" in result.stderr and "Traceback" not in result.stderr
