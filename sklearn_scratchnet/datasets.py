@@ -256,6 +256,11 @@ def _allocate(path, shape, dtype):
             f"{path}: the header announces shape {shape} ({n_bytes:,} bytes of "
             "data), more than this machine has memory for."
         ) from None
+    except ValueError as exc:  # more dimensions than NumPy's arrays take
+        raise IDXFormatError(
+            f"{path}: the header announces {len(shape)} dimensions, which a NumPy "
+            f"array cannot have ({exc})."
+        ) from None
 
 
 def _read_into(stream, buffer):

@@ -595,3 +595,14 @@ def test_a_model_file_with_a_damaged_central_directory_is_refused(model_file, tm
     result = run_command("info", path)
     assert result.returncode == 4, result.stderr
     assert "is not a model file" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_header_of_more_dimensions_than_numpy_holds_is_refused(tmp_path, compress):
+    """Found by the fuzz test: 255 dimensions of 1 value each are 1 value,
+    which the file may hold, in a shape NumPy cannot make."""
+    data = bytes([0, 0, 0x08, 255]) + np.ones(255, ">u4").tobytes() + b"\x07"
+    path = tmp_path / "many-dimensions"
+    path.write_bytes(gzip.compress(data) if compress else data)
+    with pytest.raises(IDXFormatError, match="255 dimensions.*NumPy"):
+        read_idx(path)
