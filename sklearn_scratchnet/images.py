@@ -9,6 +9,7 @@ size, dark on light or light on dark, so that a model trained on MNIST (pixels
 
 import os
 import re
+import struct
 import warnings
 
 import numpy as np
@@ -46,6 +47,12 @@ _FULL_INK = 0.9
 _EDGE = 0.2
 
 
+# What Pillow raises for a file it cannot read: OSError (UnidentifiedImageError
+# included) and SyntaxError in its plugins, ValueError and EOFError in its
+# decoders, struct.error on short headers.
+_UNREADABLE = (OSError, SyntaxError, ValueError, EOFError, struct.error)
+
+
 class DigitImageError(ValueError):
     """An image file cannot be read, or holds no digit."""
 
@@ -77,7 +84,7 @@ def load_digit_image(path):
         small file that would decode to gigabytes) is refused before decoding.
     """
     try:
-        from PIL import Image, ImageOps, UnidentifiedImageError
+        from PIL import Image, ImageOps
     except ImportError as exc:
         raise ImportError(
             "Reading images needs Pillow: pip install Pillow (it comes with "
@@ -95,7 +102,9 @@ def load_digit_image(path):
                 white = Image.new("RGBA", image.size, "white")
                 image = Image.alpha_composite(white, image)
             gray = np.asarray(image.convert("L"), dtype=np.float32) / 255
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except DigitImageError:
+        raise
+    except _UNREADABLE as exc:
         raise DigitImageError(
             f"{path}: cannot read this file as an image ({exc}). Give a PNG or "
             "JPEG image of one digit."

@@ -606,3 +606,52 @@ def test_a_header_of_more_dimensions_than_numpy_holds_is_refused(tmp_path, compr
     path.write_bytes(gzip.compress(data) if compress else data)
     with pytest.raises(IDXFormatError, match="255 dimensions.*NumPy"):
         read_idx(path)
+
+
+def damaged_images(folder):
+    """Images damaged so that Pillow raises a ValueError: {name: path}.
+
+    Found by the fuzz test.
+    """
+    buffer = io.BytesIO()
+    draw(1).resize((40, 48)).save(buffer, format="bmp")
+    bmp = buffer.getvalue()
+    compressed, palette = bytearray(bmp), bytearray(bmp)
+    compressed[30] = 1  # the compression field: RLE8 on uncompressed pixels
+    palette[46] = 2  # colours used: 2 of the 256 the palette holds
+    ihdr = struct.pack(">IIBBBB", 28, 28, 8, 0, 0, 0)  # 12 of its 13 bytes
+    chunks = [(b"IHDR", ihdr), (b"IEND", b"")]
+    png = b"\x89PNG\r\n\x1a\n" + b"".join(
+        len(data).to_bytes(4, "big")
+        + kind
+        + data
+        + zlib.crc32(kind + data).to_bytes(4, "big")
+        for kind, data in chunks
+    )
+    paths = {}
+    for name, data in [
+        ("rle.bmp", compressed),
+        ("palette.bmp", palette),
+        ("ihdr.png", png),
+    ]:
+        paths[name] = folder / name
+        paths[name].write_bytes(bytes(data))
+    return paths
+
+
+@pytest.mark.parametrize("name", ["rle.bmp", "palette.bmp", "ihdr.png"])
+def test_images_that_pillow_refuses_with_a_value_error_are_refused(tmp_path, name):
+    path = damaged_images(tmp_path)[name]
+    with pytest.raises(DigitImageError, match=f"{name}: cannot read this file"):
+        load_digit_image(path)
+
+
+def test_predict_on_images_pillow_refuses_with_a_value_error_is_exit_code_4(
+    tmp_path, model_file
+):
+    paths = damaged_images(tmp_path)
+    result = run_command("predict", model_file, *paths.values())
+    assert result.returncode == 4, result.stderr
+    for path in paths.values():
+        assert f"{path}: cannot read this file as an image" in result.stderr
+    assert "Traceback" not in result.stderr
