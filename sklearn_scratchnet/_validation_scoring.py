@@ -6,6 +6,7 @@ weights; this module makes that function from a scikit-learn scorer, which it
 calls on the estimator predicting with the pass's weights.
 """
 
+import copy
 import inspect
 import warnings
 from contextlib import contextmanager
@@ -70,11 +71,16 @@ def validation_scoring(estimator, validation, scorer):
     if scorer is None:
         return estimator.scoring
     y_val = labels_of(validation.y, estimator.classes_)
+    missing = _missing_classes(estimator, y_val)
+    classes = estimator.classes_
     sample_weight = validation.sample_weight
     if not is_numpy(validation.X):  # the scorer's arrays follow X
         if y_val.dtype.kind in "biuf":
             y_val = from_numpy(y_val, like=validation.X)
+            classes = from_numpy(classes, like=validation.X)
         sample_weight = from_numpy(sample_weight, like=validation.X)
+    if missing:
+        scorer = told_the_classes(scorer, classes)
     weights = {}
     if validation.sample_weight is not None:
         if accepts_sample_weight(scorer):
@@ -92,9 +98,81 @@ def validation_scoring(estimator, validation, scorer):
 
     def score(params):
         with predicting_with(estimator, params):
-            return scorer(estimator, validation.X, y_val, **weights)
+            if not missing:
+                return scorer(estimator, validation.X, y_val, **weights)
+            try:
+                value = scorer(estimator, validation.X, y_val, **weights)
+            except ValueError as exc:
+                raise _lacks_classes_error(estimator, missing, exc) from exc
+        if not np.isfinite(value):
+            raise _lacks_classes_error(estimator, missing, f"it scored {value}.")
+        return value
 
     return score
+
+
+def _missing_classes(estimator, y_val):
+    """The classes of ``estimator`` that the labels ``y_val`` lack (none for
+    multilabel targets)."""
+    if y_val.ndim != 1:
+        return []
+    present = set(y_val.tolist())
+    return [c for c in estimator.classes_.tolist() if c not in present]
+
+
+def told_the_classes(scorer, classes):
+    """``scorer`` told every class, when it scores class probabilities.
+
+    A metric of probabilities (or decision values), such as ``log_loss``,
+    ``brier_score_loss``, ``top_k_accuracy_score`` or ``roc_auc_score``, reads
+    the classes from the labels it is given unless told them: on a validation
+    set that lacks a class, its columns would not match. scikit-learn's
+    scorers keep the metric and its arguments in ``_score_func`` and
+    ``_kwargs``, which ``make_scorer`` fills; ``labels`` is added to a copy.
+    Any other scorer (a callable, one of labels, one that sets ``labels``
+    itself) is returned as is.
+
+    Parameters
+    ----------
+    scorer : callable
+        A scorer, from :func:`scorer_for`.
+    classes : array of shape (n_classes,)
+        The estimator's classes, the columns of its probabilities.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer``, or a copy of it that passes ``labels=classes``.
+    """
+    metric = getattr(scorer, "_score_func", None)
+    kwargs = getattr(scorer, "_kwargs", None)
+    response = getattr(scorer, "_response_method", "predict")
+    responses = (response,) if isinstance(response, str) else tuple(response)
+    if metric is None or not isinstance(kwargs, dict) or "labels" in kwargs:
+        return scorer
+    if "predict" in responses:  # compares labels: the classes are in them
+        return scorer
+    try:
+        parameters = inspect.signature(metric).parameters
+    except (TypeError, ValueError):  # no signature to read
+        return scorer
+    if "labels" not in parameters:
+        return scorer
+    told = copy.copy(scorer)
+    told._kwargs = {**kwargs, "labels": classes}
+    return told
+
+
+def _lacks_classes_error(estimator, missing, cause):
+    names = ", ".join(map(repr, missing))
+    which = f"class {names}" if len(missing) == 1 else f"classes {names}"
+    return ValueError(
+        f"scoring={estimator.scoring!r} cannot score the validation set, which "
+        f"holds no sample of the {which}: {cause} Give a validation set with "
+        "every class: a larger validation_fraction, or X_val and y_val; or a "
+        "scoring that scores any validation set, such as 'loss', None (the "
+        "accuracy) or 'neg_log_loss'."
+    )
 
 
 @contextmanager

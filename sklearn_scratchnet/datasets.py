@@ -18,9 +18,11 @@ dimension, then the values in C order, big-endian. Files may be gzip-compressed.
 
 import gzip
 import hashlib
+import math
 import os
 import socket
 import sys
+import zlib
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -113,6 +115,11 @@ class MNISTNotFoundError(FileNotFoundError):
 def read_idx(path):
     """Read one IDX file, gzip-compressed or raw, into a NumPy array.
 
+    Only what the header announces is read: a file whose content is shorter or
+    longer is refused, and a gzip stream is never inflated beyond the announced
+    size, so that a small file that inflates to gigabytes (a "gzip bomb") is
+    refused in bounded memory.
+
     Parameters
     ----------
     path : str or path-like
@@ -128,51 +135,144 @@ def read_idx(path):
     IDXFormatError
         If the file is corrupt, truncated, has trailing bytes, or is not IDX.
     """
-    path = Path(path)
-    return _parse_idx(_idx_content(path), path)
+    return _read_idx(Path(path))
 
 
-def _idx_content(path):
-    """The file's bytes, decompressed when they are gzip data."""
-    raw = path.read_bytes()
-    if raw[:2] != b"\x1f\x8b":
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError) as exc:
+# Bytes read or inflated at a time: the memory that checking a gzip stream's
+# length takes, however much the stream inflates to.
+_CHUNK = 2**20
+# A gzip file announcing at most this many bytes is inflated straight into its
+# array; a larger one is first inflated without keeping it, to check its length
+# before its array is allocated. Either way a gzip bomb costs at most this much.
+_UNCHECKED_ALLOCATION = 64 * 2**20
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _read_idx(path, digest=None):
+    """The array of the IDX file ``path``; ``digest`` (a hashlib object), when
+    given, is fed the file's IDX content (after gunzip).
+
+    Never reads more than one byte past what the header announces, and
+    allocates the announced array only once the content is known to be that
+    long (from the file's size for a raw file), or when it is small.
+    """
+    with _idx_stream(path) as stream:
+        header, dtype, shape = _read_header(stream, path)
+        expected = len(header) + math.prod(shape) * dtype.itemsize
+        if not isinstance(stream, gzip.GzipFile):
+            size = os.fstat(stream.fileno()).st_size
+            _check_size(path, shape, expected, size, whole_file=True)
+        elif expected - len(header) > _UNCHECKED_ALLOCATION:
+            size = len(header) + _count_bytes(stream, expected - len(header) + 1)
+            _check_size(path, shape, expected, size)
+            stream.seek(len(header))
+        data = _allocate(path, shape, dtype)
+        content = data.reshape(-1).view(np.uint8)
+        filled = _read_into(stream, content)
+        size = len(header) + filled + len(stream.read(1))
+        _check_size(path, shape, expected, size)
+    if digest is not None:
+        digest.update(header)
+        digest.update(content)
+    return data.astype(dtype.newbyteorder("="), copy=False)
+
+
+@contextmanager
+def _idx_stream(path):
+    """The file opened for reading its IDX content: inflated if it is gzip data.
+
+    gzip's errors become an :class:`IDXFormatError`.
+    """
+    with open(path, "rb") as file:
+        if file.read(2) != _GZIP_MAGIC:
+            file.seek(0)
+            yield file
+            return
+        file.seek(0)
+        try:
+            with gzip.GzipFile(fileobj=file, mode="rb") as stream:
+                yield stream
+        except (OSError, EOFError, zlib.error) as exc:
+            raise IDXFormatError(
+                f"{path}: the gzip data is corrupt or truncated ({exc}). "
+                "Download the file again."
+            ) from exc
+
+
+def _read_header(stream, path):
+    """The header's bytes, the values' dtype and the array's shape."""
+    magic = stream.read(4)
+    if len(magic) < 4 or magic[:2] != b"\0\0" or magic[2] not in _IDX_DTYPES:
         raise IDXFormatError(
-            f"{path}: the gzip data is corrupt or truncated ({exc}). "
-            "Download the file again."
-        ) from exc
-
-
-def _parse_idx(raw, path):
-    """The array that the IDX bytes ``raw`` (read from ``path``) encode."""
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise IDXFormatError(
-            f"{path}: not an IDX file (the magic number is {raw[:4].hex() or 'empty'}"
+            f"{path}: not an IDX file (the magic number is {magic.hex() or 'empty'}"
             "; IDX files start with 0000 followed by a type code and the number "
             "of dimensions)."
         )
-    dtype = _IDX_DTYPES[raw[2]]
-    ndim = raw[3]
-    header_size = 4 + 4 * ndim
-    if len(raw) < header_size:
+    ndim = magic[3]
+    dimensions = stream.read(4 * ndim)
+    if len(dimensions) < 4 * ndim:
         raise IDXFormatError(
-            f"{path}: truncated inside the header ({len(raw)} bytes for a "
-            f"{ndim}-dimensional header of {header_size} bytes)."
+            f"{path}: truncated inside the header ({4 + len(dimensions)} bytes "
+            f"for a {ndim}-dimensional header of {4 + 4 * ndim} bytes)."
         )
-    shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", count=ndim, offset=4))
-    expected = header_size + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if len(raw) != expected:
-        problem = "truncated" if len(raw) < expected else "followed by extra bytes"
+    shape = tuple(int(d) for d in np.frombuffer(dimensions, ">u4"))
+    return magic + dimensions, _IDX_DTYPES[magic[2]], shape
+
+
+def _count_bytes(stream, limit):
+    """How many bytes ``stream`` has left, counting at most ``limit``."""
+    count = 0
+    while count < limit and (chunk := stream.read(min(_CHUNK, limit - count))):
+        count += len(chunk)
+    return count
+
+
+def _check_size(path, shape, expected, size, whole_file=False):
+    """Refuse IDX content of ``size`` bytes where ``shape`` needs ``expected``.
+
+    ``size`` is the whole file's when ``whole_file``, else what was read of
+    its content, never more than ``expected + 1`` bytes.
+    """
+    if size == expected:
+        return
+    if size < expected or whole_file:
+        found = f"the file has {size:,} bytes"
+    else:
+        found = "the file holds more (not read further)"
+    problem = "truncated" if size < expected else "followed by extra bytes"
+    raise IDXFormatError(
+        f"{path}: {problem}: the header announces shape {shape} ({expected:,} "
+        f"bytes in all) but {found}. Download the file again."
+    )
+
+
+def _allocate(path, shape, dtype):
+    """An uninitialised array of ``shape`` and ``dtype``."""
+    try:
+        return np.empty(shape, dtype)
+    except MemoryError:
+        n_bytes = math.prod(shape) * dtype.itemsize
         raise IDXFormatError(
-            f"{path}: {problem}: the header announces shape {shape} "
-            f"({expected} bytes in all) but the file has {len(raw)} bytes. "
-            "Download the file again."
-        )
-    data = np.frombuffer(raw, dtype, offset=header_size).reshape(shape)
-    return data.astype(dtype.newbyteorder("="), copy=True)
+            f"{path}: the header announces shape {shape} ({n_bytes:,} bytes of "
+            "data), more than this machine has memory for."
+        ) from None
+    except ValueError as exc:  # more dimensions than NumPy's arrays take
+        raise IDXFormatError(
+            f"{path}: the header announces {len(shape)} dimensions, which a NumPy "
+            f"array cannot have ({exc})."
+        ) from None
+
+
+def _read_into(stream, buffer):
+    """Fill the byte array ``buffer`` from ``stream``; the number of bytes read
+    (fewer at the end of the stream)."""
+    view, filled = memoryview(buffer), 0
+    while filled < len(view):
+        n_read = stream.readinto(view[filled : filled + _CHUNK])
+        if not n_read:
+            break
+        filled += n_read
+    return filled
 
 
 def _candidates(folder, stem):
@@ -244,9 +344,9 @@ def _read_file(folder, stem, verify):
             f"holds the four files {', '.join(MNIST_FILES.values())} (each may be "
             ".gz)."
         )
-    content = _idx_content(path)
-    array = _parse_idx(content, path)
-    if verify and (digest := hashlib.sha256(content).hexdigest()) != MNIST_SHA256[stem]:
+    digest = hashlib.sha256() if verify else None
+    array = _read_idx(path, digest)
+    if verify and (digest := digest.hexdigest()) != MNIST_SHA256[stem]:
         raise MNISTChecksumError(
             f"{path}: this is not the official MNIST file {stem}: the SHA-256 of "
             f"its IDX content is {digest}, the published one is "
@@ -325,11 +425,10 @@ def fetch_mnist(
 ):
     """Load the MNIST digits (standard 60,000 / 10,000 split), verified.
 
-    The four original files (``train-images-idx3-ubyte.gz``,
-    ``train-labels-idx1-ubyte.gz``, ``t10k-images-idx3-ubyte.gz``,
-    ``t10k-labels-idx1-ubyte.gz``; raw or gzip-compressed) are read from the
-    folder given by :func:`mnist_home` and checked against MNIST's published
-    SHA-256 sums. When none of them is there, MNIST is fetched with
+    The four original files (``train-images-idx3-ubyte.gz`` and the others of
+    ``MNIST_FILES``, raw or gzip-compressed) are read from the folder given by
+    :func:`mnist_home` and checked against MNIST's published SHA-256 sums.
+    When none of them is there, MNIST is fetched with
     :func:`sklearn.datasets.fetch_openml` (``mnist_784``, cached under
     ``data_home/openml``), unless ``download_if_missing`` is False.
 
@@ -397,32 +496,38 @@ def fetch_mnist(
     >>> mnist.X_train.shape, mnist.X_test.shape  # doctest: +SKIP
     ((60000, 784), (10000, 784))
     """
-    folder = mnist_home(data_home)
+    split, source = _mnist_split(mnist_home(data_home), download_if_missing)
+    bunch_options = {"return_X_y": return_X_y, "as_frame": as_frame}
+    return _split_bunch(*split, source=source, descr=MNIST_DESCR, **bunch_options)
+
+
+def _mnist_split(folder, download_if_missing):
+    """MNIST's split and where it came from: the verified files in ``folder``,
+    else OpenML's copy (cached in ``folder``) if ``download_if_missing``.
+
+    Returns
+    -------
+    split : tuple of ndarray
+        X_train, X_test, y_train, y_test.
+    source : str
+        The folder, or OpenML's name for MNIST and where it is cached.
+    """
     found = [_find(folder, stem) for stem in MNIST_FILES.values()]
     if all(found):
-        split = _read_split(folder, verify=True)
-        source = str(folder)
-    elif any(found):
+        return _read_split(folder, verify=True), str(folder)
+    if any(found):
         missing = [s for s, p in zip(MNIST_FILES.values(), found, strict=True) if not p]
         raise FileNotFoundError(
             f"{folder} holds some of the MNIST files but not {', '.join(missing)} "
             "(raw or .gz). Add the missing files, or remove the others so that "
             "fetch_mnist downloads MNIST from OpenML."
         )
-    elif not download_if_missing:
+    if not download_if_missing:
         raise MNISTNotFoundError(
             _not_found_message(folder, "and download_if_missing is False")
         )
-    else:
-        split = _fetch_from_openml(folder)
-        source = f"OpenML {OPENML_NAME} (cached in {folder / 'openml'})"
-    return _split_bunch(
-        *split,
-        source=source,
-        descr=MNIST_DESCR,
-        return_X_y=return_X_y,
-        as_frame=as_frame,
-    )
+    source = f"OpenML {OPENML_NAME} (cached in {folder / 'openml'})"
+    return _fetch_from_openml(folder), source
 
 
 def _not_found_message(folder, reason):

@@ -49,7 +49,11 @@ class ValidationSplitWarning(UserWarning):
 
 
 class UntrustedModelError(ValueError):
-    """A model file would need types or code that were not trusted to load it."""
+    """A model file is refused before anything in it is loaded.
+
+    It would need types or code that were not trusted to load it, or it would
+    inflate far beyond what any model file does (a zip bomb).
+    """
 
 
 class ModelFileError(ValueError):

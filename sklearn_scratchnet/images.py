@@ -8,12 +8,20 @@ size, dark on light or light on dark, so that a model trained on MNIST (pixels
 """
 
 import os
+import re
+import struct
+import warnings
 
 import numpy as np
 from scipy import ndimage
 
 #: Side of an MNIST image, and of the box its digit is scaled to fit.
 IMAGE_SIZE = 28
+#: The most pixels an image may have (8192 x 8192, 67,108,864): room for
+#: 64-megapixel photos, while reading one takes about 1 GiB at most (about 15
+#: bytes a pixel, measured on a 24-megapixel photo). Below Pillow's own
+#: ``Image.MAX_IMAGE_PIXELS``, so that an image read never raises its warning.
+MAX_PIXELS = 8192 * 8192
 DIGIT_BOX = 20
 #: Where MNIST puts a digit's centre of mass (row, column): pixel (14, 14).
 CENTRE = (14.0, 14.0)
@@ -37,6 +45,12 @@ _THIN, _THICK = 1.8, 5.0
 # of MNIST's strokes; ink below _EDGE does not count in the digit's size.
 _FULL_INK = 0.9
 _EDGE = 0.2
+
+
+# What Pillow raises for a file it cannot read: OSError (UnidentifiedImageError
+# included) and SyntaxError in its plugins, ValueError and EOFError in its
+# decoders, struct.error on short headers.
+_UNREADABLE = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 
 
 class DigitImageError(ValueError):
@@ -64,10 +78,13 @@ def load_digit_image(path):
     FileNotFoundError
         If the file does not exist.
     DigitImageError
-        If the file is not an image Pillow can read, or the image is blank.
+        If the file is not an image Pillow can read, the image is blank, or it
+        has more than :data:`MAX_PIXELS` pixels (67,108,864, 8192 x 8192): a
+        size read from the file's header, so that such an image (perhaps a
+        small file that would decode to gigabytes) is refused before decoding.
     """
     try:
-        from PIL import Image, ImageOps, UnidentifiedImageError
+        from PIL import Image, ImageOps
     except ImportError as exc:
         raise ImportError(
             "Reading images needs Pillow: pip install Pillow (it comes with "
@@ -78,14 +95,16 @@ def load_digit_image(path):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: no such image file.")
     try:
-        with Image.open(path) as image:
+        with _open_bounded(path, Image) as image:
             image = ImageOps.exif_transpose(image)
             if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
                 image = image.convert("RGBA")
                 white = Image.new("RGBA", image.size, "white")
                 image = Image.alpha_composite(white, image)
             gray = np.asarray(image.convert("L"), dtype=np.float32) / 255
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except DigitImageError:
+        raise
+    except _UNREADABLE as exc:
         raise DigitImageError(
             f"{path}: cannot read this file as an image ({exc}). Give a PNG or "
             "JPEG image of one digit."
@@ -94,6 +113,38 @@ def load_digit_image(path):
         return preprocess_digit(gray).ravel()
     except DigitImageError as exc:
         raise DigitImageError(f"{path}: {exc}") from None
+
+
+def _open_bounded(path, Image):
+    """The image file opened (its header read, its pixels not yet decoded).
+
+    Raises
+    ------
+    DigitImageError
+        If the image has more than :data:`MAX_PIXELS` pixels.
+    """
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns from 89 million pixels on: such images are refused.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+    except Image.DecompressionBombError as exc:  # Pillow's own, larger limit
+        # Its message: "Image size (N pixels) exceeds limit of M pixels, ...".
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        raise _too_large(path, f"{int(found[1]):,} pixels" if found else exc) from None
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        image.close()
+        raise _too_large(path, f"{width} x {height} = {width * height:,} pixels")
+    return image
+
+
+def _too_large(path, size):
+    return DigitImageError(
+        f"{path}: the image is too large: {size}; images of at most "
+        f"{MAX_PIXELS:,} pixels (8192 x 8192) are read. Scale it down or crop "
+        "it around the digit: a few hundred pixels across are plenty."
+    )
 
 
 def preprocess_digit(image):

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from sklearn.datasets import (
     load_digits,
     make_classification,
@@ -331,6 +332,86 @@ def test_a_scorer_leaves_the_model_as_fitted_and_its_feature_names(digits_split)
     assert balanced_accuracy_score(y_val, clf.predict(frame_val)) == pytest.approx(
         clf.best_validation_score_, rel=1e-12
     )
+
+
+def rare_class_problem():
+    """Three classes, the third of 4 samples in 40: a 10 % stratified hold-out
+    (4 samples) holds none of it."""
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 5))
+    y = np.array(["a"] * 18 + ["b"] * 18 + ["c"] * 4)
+    X[:, 0] += (y == "b") + 2 * (y == "c")
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "scoring",
+    ["neg_log_loss", "neg_brier_score", "d2_log_loss_score", "top_k_accuracy"],
+)
+def test_probability_scorers_score_a_validation_set_that_lacks_a_class(scoring):
+    X, y = rare_class_problem()
+    params = dict(hidden_size=8, solver="adam", alpha=0.01, max_iter=5, random_state=0)
+    clf = ScratchMLPClassifier(
+        **params, early_stopping=True, validation_fraction=0.1, scoring=scoring
+    )
+    clf.fit(X, y)
+    assert len(clf.validation_scores_) == 5
+    assert np.isfinite(clf.validation_scores_).all()
+    # The scores are the metric's, over every class: on an own validation set
+    # that lacks "c", the last pass's score is the metric told the classes.
+    X_val, y_val = X[[0, 1, 2, 18, 19, 20]], y[[0, 1, 2, 18, 19, 20]]
+    clf = ScratchMLPClassifier(**params, scoring=scoring)
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    metric = check_scoring(clf, scoring)._score_func
+    kwargs = {**check_scoring(clf, scoring)._kwargs, "labels": clf.classes_}
+    response = clf.predict_proba(X_val)
+    expected = metric(y_val, response, **kwargs)
+    sign = -1 if scoring.startswith("neg_") else 1
+    assert clf.validation_scores_[-1] == pytest.approx(sign * expected, rel=1e-12)
+
+
+def test_a_validation_set_with_every_class_scores_as_before(digits_split):
+    """Told the classes, a scorer scores a set that holds them all as before."""
+    X, y, X_val, y_val = digits_split
+    clf = ScratchMLPClassifier(hidden_size=8, max_iter=3, scoring="neg_log_loss")
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    assert clf.validation_scores_[-1] == -log_loss(y_val, clf.predict_proba(X_val))
+
+
+def test_a_validation_set_that_lacks_a_class_on_another_namespace():
+    xp = pytest.importorskip("array_api_strict")
+    X, y = rare_class_problem()
+    y = np.searchsorted(np.unique(y), y)  # the array API takes numbers
+    rows = [0, 1, 2, 18, 19, 20]
+    params = dict(hidden_size=8, max_iter=3, scoring="neg_log_loss", random_state=0)
+    on_numpy = ScratchMLPClassifier(**params).fit(X, y, X_val=X[rows], y_val=y[rows])
+    with sklearn.config_context(array_api_dispatch=True):
+        clf = ScratchMLPClassifier(**params).fit(
+            xp.asarray(X),
+            xp.asarray(y),
+            X_val=xp.asarray(X[rows]),
+            y_val=xp.asarray(y[rows]),
+        )
+    np.testing.assert_allclose(
+        clf.validation_scores_, on_numpy.validation_scores_, rtol=1e-10
+    )
+
+
+@pytest.mark.parametrize("scoring", ["roc_auc_ovr", "roc_auc"])
+def test_a_scorer_that_cannot_score_a_missing_class_says_what_to_do(scoring):
+    X, y = rare_class_problem()
+    rows = [0, 1, 2, 18, 19, 20]  # of "a" and "b"
+    if scoring == "roc_auc":  # two classes, the validation set holds one
+        X, y = X[y != "a"], y[y != "a"]
+        rows = [0, 1, 2, 3, 4, 5]  # of "b"
+    X_val, y_val = X[rows], y[rows]
+    clf = ScratchMLPClassifier(hidden_size=8, max_iter=3, scoring=scoring)
+    with pytest.raises(ValueError) as info:
+        clf.fit(X, y, X_val=X_val, y_val=y_val)
+    message = str(info.value)
+    assert f"scoring='{scoring}' cannot score the validation set" in message
+    assert "no sample of the class 'c'" in message
+    assert "validation_fraction" in message and "'loss'" in message
 
 
 # ------------------------------------------------------ logistic output units
