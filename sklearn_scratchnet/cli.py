@@ -12,11 +12,12 @@
     scratchnet evaluate MODEL [--data mnist|sample|DIR] [--trust-pickle]
     scratchnet predict MODEL IMAGE [IMAGE ...] [--save-input DIR] [--trust-pickle]
     scratchnet info MODEL [--trust-pickle]
-    scratchnet export MODEL OUT.onnx [--trust-pickle]
+    scratchnet export MODEL OUT.onnx|OUT.html [--trust-pickle]
 
 For example ``scratchnet train --out model.skops``, then ``scratchnet evaluate
-model.skops``, ``scratchnet predict model.skops digit.png`` or ``scratchnet
-export model.skops model.onnx``.
+model.skops``, ``scratchnet predict model.skops digit.png``, ``scratchnet
+export model.skops model.onnx`` or ``scratchnet export model.skops page.html``
+(a page that runs the model on digits drawn in a browser, offline).
 
 Also ``python -m sklearn_scratchnet``. Models are the fitted
 :class:`~sklearn_scratchnet.ScratchMLPClassifier` saved as skops files (safe to
@@ -29,7 +30,7 @@ such as ``make_pipeline(MinMaxScaler(), ScratchMLPClassifier())`` saved with
 pixels 0-255, which its first steps scale. The commands need the ``cli`` extra
 (scikit-learn >= 1.9 for the progress bar, rich, matplotlib, Pillow and skops):
 ``python -m pip install ".[cli]"`` in a clone of sklearn-scratchnet; ``export``
-needs the ``onnx`` extra.
+to ONNX needs the ``onnx`` extra.
 
 Exit codes: 0 success; 1 another failure (such as a missing dependency); 2 bad
 usage or parameter value; 3 a file, folder, data set or device not found; 4 a file that
@@ -998,27 +999,35 @@ def add_export_parser(commands):
     """Add ``scratchnet export`` to the sub-command parsers ``commands``."""
     export = commands.add_parser(
         "export",
-        help="write a model as an ONNX graph, for ONNX runtimes",
+        help="write a model as an ONNX graph, or as a page to draw digits on",
         description="Convert a saved model to ONNX with skl2onnx (the onnx extra: "
         'python -m pip install ".[onnx]" in a clone). The graph takes X, pixels / 255 '
         "in the model's dtype, of shape (N, inputs), and gives label (N,) and "
-        "probabilities (N, classes), as predict and predict_proba.",
+        "probabilities (N, classes), as predict and predict_proba. For OUT.html "
+        "(or .htm), write instead one self-contained HTML page that runs the model "
+        "on digits drawn in a browser, with no network (models of 784 pixels).",
     )
     add_model_argument(export)
     export.add_argument(
         "out",
         type=Path,
-        metavar="OUT.onnx",
-        help="the ONNX file to write (replaced if it exists)",
+        metavar="OUT",
+        help="the file to write (replaced if it exists): OUT.onnx an ONNX graph, "
+        "OUT.html the page",
     )
     export.set_defaults(run=export_command)
 
 
 def export_command(args):
-    """``scratchnet export``: the model as an ONNX graph, written atomically."""
+    """``scratchnet export``: the model as an ONNX graph, or as a page for an
+    .html file, written atomically."""
     model, _ = load_model(args.model, trust_pickle=args.trust_pickle)
     clf = classifier_of(model)
     from sklearn_scratchnet.onnx import save_onnx
+    from sklearn_scratchnet.page import SUFFIXES
+
+    if args.out.suffix.lower() in SUFFIXES:  # the suffix chooses
+        return export_page(model, args.out)
 
     if not args.out.is_dir():
         _check_output(args.out, "OUT.onnx")
@@ -1044,6 +1053,34 @@ def export_command(args):
         f"(N, {model.n_features_in_}) ({pixels}). Outputs: label (N,) and "
         f"probabilities (N, {len(clf.classes_)}) for the classes "
         f"{clf.classes_.tolist()}."
+    )
+
+
+def export_page(model, out):
+    """``scratchnet export MODEL OUT.html``: the page that runs the model on drawn
+    digits; a model the page cannot run is an invalid input (exit code 4)."""
+    from sklearn_scratchnet.page import save_html
+
+    if not out.is_dir():
+        _check_output(out, "OUT.html")
+    try:
+        save_html(model, out)
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_INVALID_FILE) from exc
+    except OSError as exc:
+        if isinstance(exc, IsADirectoryError):
+            raise
+        raise CommandError(
+            f"cannot write {out}: {_reason(exc, out)}.", EXIT_CANNOT_WRITE
+        ) from exc
+    clf = classifier_of(model)
+    print(
+        f"Page written to {out} ({out.stat().st_size:,} bytes): open it in a "
+        "browser and draw a digit (it loads nothing from the network)."
+    )
+    print(
+        f"Model: {clf.n_features_in_} pixels -> {clf.W1_.shape[0]} hidden units "
+        f"({clf.activation}) -> {len(clf.classes_)} classes {clf.classes_.tolist()}."
     )
 
 
