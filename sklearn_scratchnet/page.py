@@ -240,11 +240,13 @@ def _script_json(fields):
 def _description(clf, accuracy):
     """One line on the model: its network, its training, its accuracy."""
     h, classes = clf.W1_.shape[0], [str(c) for c in clf.classes_]
-    shown = ", ".join(classes) if len(classes) <= 12 else f"{classes[0]} ... {classes[-1]}"
+    shown = ", ".join(classes)
+    if len(classes) > 12:
+        shown = f"{classes[0]} ... {classes[-1]}"
     text = (
         f"ScratchMLPClassifier: {clf.n_features_in_} pixels \u2192 {h} hidden "
-        f"units ({clf.activation}) \u2192 {len(classes)} classes ({shown}). Trained for "
-        f"{clf.n_iter_} passes, final training loss {clf.loss_:.4f}"
+        f"units ({clf.activation}) \u2192 {len(classes)} classes ({shown}). "
+        f"Trained for {clf.n_iter_} passes, final training loss {clf.loss_:.4f}"
     )
     if accuracy is not None:
         value, what = accuracy if isinstance(accuracy, tuple) else (accuracy, None)
