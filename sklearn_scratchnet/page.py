@@ -194,7 +194,7 @@ def _page_classifier(model):
         clf = model
     if not isinstance(clf, ScratchMLPClassifier):
         raise ValueError(
-            f"The page cannot run a {type(clf).__name__}: it takes {_SUPPORTED}."
+            f"The page cannot run a {type(clf).__name__}. It takes {_SUPPORTED}."
         )
     check_is_fitted(clf)
     if clf._is_multilabel():
@@ -229,7 +229,24 @@ def _model_fields(clf):
         "b1": _float32_base64(clf.b1_),
         "W2": _float32_base64(clf.W2_),
         "b2": _float32_base64(clf.b2_),
+        "pillow_vertical_first": _pillow_resizes_vertically_first(),
     }
+
+
+def _pillow_resizes_vertically_first():
+    """Whether this Pillow resizes an image whose height shrinks by far more
+    pixels than its width down the columns first (Pillow 13 does, earlier
+    versions never): the page's port of preprocess_digit resamples as the
+    Pillow of ``scratchnet predict`` here does. The newest way without Pillow."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return True
+    # A fixed image whose two orders of passes give different pixels.
+    probe = (np.arange(224 * 28) * 37 % 256).astype(np.uint8).reshape(224, 28)
+    image, lanczos = Image.fromarray(probe), Image.Resampling.LANCZOS
+    vertical_first = image.resize((28, 20), lanczos).resize((2, 20), lanczos)
+    return image.resize((2, 20), lanczos).tobytes() == vertical_first.tobytes()
 
 
 def _script_json(fields):

@@ -55,16 +55,15 @@ function forward(x) {
   const A1 = new Float64Array(h);
   const Z2 = new Float64Array(k);
   for (let j = 0; j < h; j++) {
-    Z1[j] = dot(W1, j, x, n) + b1[j]; // Z1 = W1 . A0 + b1
-    A1[j] = g(Z1[j]); //                 A1 = g(Z1)
+    Z1[j] = dot(W1, j, x, n) + b1[j];    // Z1 = W1 . A0 + b1
+    A1[j] = g(Z1[j]);                    // A1 = g(Z1)
   }
   for (let c = 0; c < k; c++) {
-    Z2[c] = dot(W2, c, A1, h) + b2[c]; // Z2 = W2 . A1 + b2
+    Z2[c] = dot(W2, c, A1, h) + b2[c];   // Z2 = W2 . A1 + b2
   }
-  const A2 =
-    k === 1
-      ? [sigma(-Z2[0]), sigma(Z2[0])] // A2 = sigma(Z2) = p: [1 - p, p]
-      : softmax(Z2); //                  A2 = softmax(Z2)
+  const A2 = k === 1
+    ? [sigma(-Z2[0]), sigma(Z2[0])]      // A2 = sigma(Z2) = p, as [1 - p, p]
+    : softmax(Z2);                       // A2 = softmax(Z2)
   return { Z1, A1, Z2, A2 };
 }
 
@@ -358,33 +357,54 @@ function crop(im, box) {
   return image(width, height, data);
 }
 
-/** The offsets (dx, dy) of a disk of the given radius, as [dx0, dy0, dx1, ...]. */
-function disk(radius) {
-  const offsets = [];
-  for (let dy = -radius; dy <= radius; dy++) {
-    for (let dx = -radius; dx <= radius; dx++) {
-      if (dx * dx + dy * dy <= radius * radius) offsets.push(dx, dy);
+/** The half-widths of a disk's rows: reach[|dy|] for the row dy from its centre. */
+function diskReach(radius) {
+  const reach = [];
+  for (let dy = 0, dx = radius; dy <= radius; dy++) {
+    while (dx * dx + dy * dy > radius * radius) dx--;
+    reach.push(dx);
+  }
+  return reach;
+}
+
+/** The largest (`better` = (a, b) => a > b) or smallest value of each window
+ * [i - before, i + after], clipped to its line, along lines of `count` values
+ * `step` apart that start `next` apart: a sliding extreme, O(1) per value. */
+function slidingExtreme(source, count, step, lines, next, before, after, better) {
+  const out = new Float64Array(source.length);
+  const queue = new Int32Array(count); // queue[head..tail): ever less good values
+  for (let line = 0; line < lines; line++) {
+    const at = line * next;
+    let [head, tail, ahead] = [0, 0, 0];
+    for (let i = 0; i < count; i++) {
+      for (; ahead <= Math.min(i + after, count - 1); ahead++) {
+        const value = source[at + ahead * step];
+        while (tail > head && !better(source[at + queue[tail - 1] * step], value)) tail--;
+        queue[tail++] = ahead;
+      }
+      while (queue[head] < i - before) head++;
+      out[at + i * step] = source[at + queue[head] * step];
     }
   }
-  return offsets;
+  return out;
 }
 
 /** The maximum (or minimum) of `im` over a disk around each pixel: SciPy's
- * grey_dilation (grey_erosion) with a disk footprint. */
-function diskFilter(im, radius, pick) {
-  const offsets = disk(radius);
+ * grey_dilation (grey_erosion) with a disk footprint, row by row of the disk. */
+function diskFilter(im, radius, better) {
   const { width, height } = im;
-  const data = new Float64Array(im.data.length);
+  const reach = diskReach(radius);
+  const rows = reach.map((r) => slidingExtreme(im.data, width, 1, height, width, r, r, better));
+  const data = Float64Array.from(im.data);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let value = im.data[y * width + x];
-      for (let o = 0; o < offsets.length; o += 2) {
-        const [nx, ny] = [x + offsets[o], y + offsets[o + 1]];
-        if (nx >= 0 && nx < width && ny >= 0 && ny < height) {
-          value = pick(value, im.data[ny * width + nx]);
-        }
+    for (let dy = -radius; dy <= radius; dy++) {
+      const ny = y + dy;
+      if (ny < 0 || ny >= height) continue;
+      const row = rows[Math.abs(dy)];
+      for (let x = 0; x < width; x++) {
+        const value = row[ny * width + x];
+        if (better(value, data[y * width + x])) data[y * width + x] = value;
       }
-      data[y * width + x] = value;
     }
   }
   return image(width, height, data);
@@ -407,14 +427,11 @@ function dilate(mask, radius) {
       distance[row + x] = Math.min(distance[row + x], next - x);
     }
   }
-  const reach = []; // reach[|dy|]: the disk's half-width dy rows from its centre
-  for (let dy = 0, dx = radius; dy <= radius; dy++) {
-    while (dx * dx + dy * dy > radius * radius) dx--;
-    reach.push(dx);
-  }
+  const reach = diskReach(radius);
   const data = new Uint8Array(mask.data.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
+  const box = boundingBox(mask, 0); // nothing grows further than radius from it
+  for (let y = Math.max(box.top - radius, 0); y < Math.min(box.bottom + radius, height); y++) {
+    for (let x = Math.max(box.left - radius, 0); x < Math.min(box.right + radius, width); x++) {
       for (let dy = -radius; dy <= radius; dy++) {
         const ny = y + dy;
         if (ny >= 0 && ny < height && distance[ny * width + x] <= reach[Math.abs(dy)]) {
@@ -430,29 +447,11 @@ function dilate(mask, radius) {
 /** SciPy's maximum_filter with a size x size square: the maximum of each
  * window [i - size//2, i + size - 1 - size//2], along rows then columns. */
 function maximumFilter(im, size) {
-  const before = size >> 1;
-  const after = size - 1 - before;
-  const queue = new Int32Array(Math.max(im.width, im.height)); // a sliding maximum
-  // Along each line of `count` values `step` apart; the lines start `next` apart.
-  const pass = (source, count, step, lines, next) => {
-    const out = new Float64Array(source.length);
-    for (let line = 0; line < lines; line++) {
-      const at = line * next;
-      let [head, tail, ahead] = [0, 0, 0]; // queue[head..tail): decreasing values
-      for (let i = 0; i < count; i++) {
-        for (; ahead <= Math.min(i + after, count - 1); ahead++) {
-          const value = source[at + ahead * step];
-          while (tail > head && source[at + queue[tail - 1] * step] <= value) tail--;
-          queue[tail++] = ahead;
-        }
-        while (queue[head] < i - before) head++;
-        out[at + i * step] = source[at + queue[head] * step];
-      }
-    }
-    return out;
-  };
-  const rows = pass(im.data, im.width, 1, im.height, im.width);
-  return image(im.width, im.height, pass(rows, im.height, im.width, im.width, 1));
+  const [before, after] = [size >> 1, size - 1 - (size >> 1)];
+  const larger = (a, b) => a > b;
+  const { width, height } = im;
+  const rows = slidingExtreme(im.data, width, 1, height, width, before, after, larger);
+  return image(width, height, slidingExtreme(rows, height, width, width, 1, before, after, larger));
 }
 
 /** The ink with its strokes thickened or thinned towards MNIST's width, if
@@ -472,8 +471,8 @@ function matchStrokeWidth(ink, mask, scale) {
   // A stroke of length L and width w covers w L pixels, with 2 L on its edge.
   const strokeWidth = ((2 * area) / Math.max(edge, 1)) * scale;
   const radius = (wide, narrow) => Math.max(1, roundHalfEven((wide - narrow) / 2 / scale));
-  if (strokeWidth < THIN) return diskFilter(ink, radius(THIN, strokeWidth), Math.max);
-  if (strokeWidth > THICK) return diskFilter(ink, radius(strokeWidth, THICK), Math.min);
+  if (strokeWidth < THIN) return diskFilter(ink, radius(THIN, strokeWidth), (a, b) => a > b);
+  if (strokeWidth > THICK) return diskFilter(ink, radius(strokeWidth, THICK), (a, b) => a < b);
   return ink;
 }
 
@@ -505,8 +504,11 @@ function lanczosCoefficients(inSize, outSize) {
   return result;
 }
 
-/** An 8-bit image resized as Pillow's Image.resize(size, LANCZOS): along the
- * rows first, then the columns, each pass rounded to 8 bits. */
+/** An 8-bit image resized as Pillow's Image.resize(size, LANCZOS): one pass
+ * along the rows and one down the columns, each rounded to 8 bits. Pillow
+ * resizes along the rows first, except (from Pillow 13) when the height
+ * shrinks by more than twice as many pixels as the width: the page does as the
+ * Pillow that exported it (MODEL.pillow_vertical_first). */
 function resizeLanczos(im, width, height) {
   const pass = (source, inWidth, inHeight, outWidth, outHeight, alongRows) => {
     const coefficients = lanczosCoefficients(
@@ -530,6 +532,13 @@ function resizeLanczos(im, width, height) {
     return out;
   };
   let data = im.data;
+  const verticalFirst =
+    MODEL.pillow_vertical_first && height < im.height && im.height - height > 2 * (im.width - width);
+  if (verticalFirst) {
+    data = pass(data, im.width, im.height, im.width, height, false);
+    if (width !== im.width) data = pass(data, im.width, height, width, height, true);
+    return image(width, height, data);
+  }
   if (width !== im.width) data = pass(data, im.width, im.height, width, im.height, true);
   if (height !== im.height) data = pass(data, width, im.height, width, height, false);
   return image(width, height, data);
