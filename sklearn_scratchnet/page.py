@@ -286,13 +286,13 @@ def _equations(clf):
     else:
         output = ("A2 = sigma(Z2) = p", f"p: {clf.classes_[1]}")
     lines = [
-        ("A0 = x / 255", "784 pixels in [0, 1]"),
+        ("A0 = x / 255", "784 pixels"),
         ("Z1 = W1 . A0 + b1", f"W1: {h} x 784"),
         (f"A1 = {clf.activation}(Z1)", f"{h} hidden units"),
         ("Z2 = W2 . A1 + b2", f"W2: {k} x {h}"),
         output,
     ]
-    return "\n".join(f"{equation:<20}{note}" for equation, note in lines)
+    return "\n".join(f"{equation:<19}{note}" for equation, note in lines)
 
 
 def _template(name):

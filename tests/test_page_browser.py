@@ -110,6 +110,7 @@ def run_page(browser, page, script, tmp_path, *flags):
         ".map((entry) => entry.name);\n"
         "const out = document.createElement('pre');\n"
         "out.id = 'scratchnet-test-' + 'results';\n"
+        "out.hidden = true;\n"
         "out.textContent = JSON.stringify(results);\n"
         "document.body.append(out);\n}\n</script>\n"
     )
@@ -137,7 +138,7 @@ def run_page(browser, page, script, tmp_path, *flags):
     if "--dump-dom" not in flags:
         return None
     match = re.search(
-        r'<pre id="scratchnet-test-results">(.*?)</pre>', result.stdout, re.S
+        r'<pre id="scratchnet-test-results"[^>]*>(.*?)</pre>', result.stdout, re.S
     )
     assert match, result.stdout[-2000:]
     results = json.loads(html.unescape(match[1]))
