@@ -72,8 +72,9 @@ html_theme_options = {
     "secondary_sidebar_items": {"math": []},
 }
 html_static_path = []
-# The gallery's index was examples.html: the old address leads there.
-html_extra_path = ["_extra"]
+# The gallery's index was examples.html: the old address leads there. The
+# "draw a digit" page's model is written to _generated/site as the site builds.
+html_extra_path = ["_extra", "_generated/site"]
 
 # MathJax's SVG output draws the glyphs as paths: no web fonts to load, which a
 # browser may refuse for a page opened from disk (file://). sphinx-mathjax-offline
@@ -130,4 +131,35 @@ def _write_cli_help():
         (folder / f"scratchnet_{command or 'help'}.txt").write_text(text.getvalue())
 
 
+def _write_draw_a_digit_page():
+    """The page the "Draw a digit" page embeds: a model trained now, offline, on
+    the MNIST sample shipped in the package."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklearn_scratchnet import ScratchMLPClassifier
+    from sklearn_scratchnet.datasets import load_mnist_sample, scale_pixels
+    from sklearn_scratchnet.page import save_html
+
+    sample = load_mnist_sample()
+    X_train, X_test = scale_pixels(sample.X_train), scale_pixels(sample.X_test)
+    clf = ScratchMLPClassifier(
+        hidden_size=64, solver="adam", alpha=0.01, batch_size=200, max_iter=20,
+        random_state=0,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X_train, sample.y_train)
+    accuracy = clf.score(X_test, sample.y_test)
+    folder = Path(__file__).parent / "_generated" / "site"
+    folder.mkdir(parents=True, exist_ok=True)
+    save_html(
+        clf,
+        folder / "draw-a-digit-model.html",
+        accuracy=(accuracy, f"the {len(X_test):,} test digits of the shipped sample"),
+    )
+
+
 _write_cli_help()
+_write_draw_a_digit_page()

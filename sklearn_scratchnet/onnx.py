@@ -219,30 +219,28 @@ def to_onnx(
     """Convert a fitted model to an ONNX graph.
 
     The model is a fitted :class:`~sklearn_scratchnet.ScratchMLPClassifier` or
-    any model skl2onnx converts that holds one, such as a ``Pipeline`` with a
-    scaler before the classifier. The graph has one input, ``X`` of shape
-    ``(N, n_features)``, and the outputs ``label`` (N,) and ``probabilities``
-    (N, n_classes), which give what ``predict`` and ``predict_proba`` give.
+    any model skl2onnx converts that holds one (a ``Pipeline`` with a scaler
+    before the classifier...). From its input ``X`` (N, n_features), the graph
+    gives ``label`` (N,) and ``probabilities`` (N, n_classes), as ``predict``
+    and ``predict_proba``.
 
     Parameters
     ----------
     model : estimator
-        A fitted ScratchMLPClassifier, or a fitted model (a ``Pipeline``...)
-        that contains one.
+        A fitted ScratchMLPClassifier, or a fitted model that contains one.
     X_sample : array-like of shape (n_samples, n_features), default=None
-        Sample input; gives the number of features and, when it is float32 or
-        float64, the input's dtype. None: ``model.n_features_in_`` features in
-        the classifier's dtype (float32 for a model trained on float32 data,
-        else float64). The classifier computes in its own dtype whatever the
-        input's; the probabilities come out in the input's dtype.
+        Sample input: gives the number of features and, if float32 or float64,
+        the input's dtype (None: ``model.n_features_in_`` features in the
+        classifier's dtype, float32 for a model trained on float32 data). The
+        classifier computes in its own dtype; the probabilities come out in
+        the input's.
     zipmap : bool or "columns", default=False
         False: ``probabilities`` is a tensor, as ``predict_proba``'s array. True:
         skl2onnx's ``output_probability``, a list of ``{label: probability}``
         dictionaries (float32 only). "columns": one output per class.
     options : dict, default=None
-        Further skl2onnx converter options, keyed by estimator class or
-        ``id(estimator)``, e.g. ``{ScratchMLPClassifier: {"nocl": True}}``. They
-        take precedence over ``zipmap``.
+        Further skl2onnx converter options by estimator class or ``id``, such as
+        ``{ScratchMLPClassifier: {"nocl": True}}``; they override ``zipmap``.
     target_opset : int or dict, default=None
         ONNX opset to target; None lets skl2onnx choose (the latest it supports).
     name : str, default=None
@@ -251,8 +249,7 @@ def to_onnx(
     Returns
     -------
     onnx_model : onnx.ModelProto
-        The graph; serialise it with ``onnx_model.SerializeToString()`` or
-        :func:`save_onnx`.
+        The graph (``onnx_model.SerializeToString()`` gives its bytes).
 
     Raises
     ------
@@ -288,8 +285,19 @@ def to_onnx(
     True
     """
     skl2onnx = _require_skl2onnx()
-    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+    n_features, dtype = _graph_input(model, X_sample)
+    return skl2onnx.to_onnx(
+        model,
+        initial_types=[("X", _tensor_type(dtype)([None, n_features]))],
+        options=_converter_options(zipmap, options, dtype),
+        target_opset=target_opset,
+        name=name or type(model).__name__,
+    )
 
+
+def _fitted_classifiers(model):
+    """The ScratchMLPClassifiers in the fitted ``model``, each fitted on class
+    labels (multilabel targets have no ONNX classifier outputs)."""
     check_is_fitted(model)
     classifiers = _scratch_classifiers(model)
     for clf in classifiers:
@@ -300,7 +308,13 @@ def to_onnx(
                 "fitted on multilabel targets (an indicator matrix), which "
                 "skl2onnx's classifier outputs cannot represent."
             )
+    return classifiers
 
+
+def _graph_input(model, X_sample):
+    """The graph input's number of features and dtype: ``X_sample``'s when
+    given, else the model's (the classifier's dtype, float32 without one)."""
+    classifiers = _fitted_classifiers(model)
     n_features = getattr(model, "n_features_in_", None)
     dtype = numpy_dtype(classifiers[0].W1_) if classifiers else np.dtype(np.float32)
     if X_sample is not None:
@@ -324,8 +338,18 @@ def to_onnx(
             f"{type(model).__name__} does not record its number of features "
             "(n_features_in_); give X_sample."
         )
-    tensor_type = FloatTensorType if dtype == np.float32 else DoubleTensorType
+    return n_features, dtype
 
+
+def _tensor_type(dtype):
+    """skl2onnx's tensor type of the graph input: float32 or float64."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+    return FloatTensorType if dtype == np.float32 else DoubleTensorType
+
+
+def _converter_options(zipmap, options, dtype):
+    """skl2onnx's options: ``zipmap`` for the classifier, then ``options``."""
     all_options = {ScratchMLPClassifier: {"zipmap": zipmap}}
     for key, value in (options or {}).items():
         all_options[key] = {**all_options.get(key, {}), **value}
@@ -335,13 +359,7 @@ def to_onnx(
             "only), but the graph's input is float64. Use zipmap=False, or give a "
             "float32 X_sample."
         )
-    return skl2onnx.to_onnx(
-        model,
-        initial_types=[("X", tensor_type([None, n_features]))],
-        options=all_options,
-        target_opset=target_opset,
-        name=name or type(model).__name__,
-    )
+    return all_options
 
 
 def save_onnx(model, path, X_sample=None, **kwargs):

@@ -13,11 +13,12 @@
     scratchnet evaluate MODEL [--data mnist|sample|DIR] [--trust-pickle]
     scratchnet predict MODEL IMAGE [IMAGE ...] [--save-input DIR] [--trust-pickle]
     scratchnet info MODEL [--trust-pickle]
-    scratchnet export MODEL OUT.onnx [--trust-pickle]
+    scratchnet export MODEL OUT.onnx|OUT.html [--trust-pickle]
 
 For example ``scratchnet train --out model.skops``, then ``scratchnet evaluate
-model.skops``, ``scratchnet predict model.skops digit.png`` or ``scratchnet
-export model.skops model.onnx``.
+model.skops``, ``scratchnet predict model.skops digit.png``, ``scratchnet
+export model.skops model.onnx`` or ``scratchnet export model.skops page.html``
+(a page that runs the model on digits drawn in a browser, offline).
 
 Also ``python -m sklearn_scratchnet``. Models are the fitted
 :class:`~sklearn_scratchnet.ScratchMLPClassifier` saved as skops files (safe to

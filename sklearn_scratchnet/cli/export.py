@@ -1,10 +1,12 @@
-"""``scratchnet export``: a saved model as an ONNX graph, for ONNX runtimes."""
+"""``scratchnet export``: a saved model as an ONNX graph, for ONNX runtimes, or as
+one offline HTML page that runs it on digits drawn in a browser."""
 
 from pathlib import Path
 
 from sklearn_scratchnet.cli._common import (
     EXIT_CANNOT_WRITE,
     EXIT_FAILURE,
+    EXIT_INVALID_FILE,
     CommandError,
     add_command,
     check_output,
@@ -20,25 +22,33 @@ def add_export_parser(commands):
         commands,
         "export",
         export_command,
-        help="write a model as an ONNX graph, for ONNX runtimes",
+        help="write a model as an ONNX graph, or as a page to draw digits on",
         description="Convert a saved model to ONNX with skl2onnx (the onnx extra: "
         'python -m pip install ".[onnx]" in a clone). The graph takes X, pixels / 255 '
         "in the model's dtype, of shape (N, inputs), and gives label (N,) and "
-        "probabilities (N, classes), as predict and predict_proba.",
+        "probabilities (N, classes), as predict and predict_proba. For OUT.html "
+        "(or .htm), write instead one self-contained HTML page that runs the model "
+        "on digits drawn in a browser, with no network (models of 784 pixels).",
     )
     export.add_argument(
         "out",
         type=Path,
-        metavar="OUT.onnx",
-        help="the ONNX file to write (replaced if it exists)",
+        metavar="OUT",
+        help="the file to write (replaced if it exists): OUT.onnx an ONNX graph, "
+        "OUT.html the page",
     )
 
 
 def export_command(args):
-    """``scratchnet export``: the model as an ONNX graph, written atomically."""
+    """``scratchnet export``: the model as an ONNX graph, or as a page for an
+    .html file, written atomically."""
     model, _ = load_model(args)
     clf = classifier_of(model)
     from sklearn_scratchnet.onnx import save_onnx
+    from sklearn_scratchnet.page import SUFFIXES
+
+    if args.out.suffix.lower() in SUFFIXES:  # the suffix chooses
+        return export_page(model, args.out)
 
     if not args.out.is_dir():
         check_output(args.out, "OUT.onnx")
@@ -64,4 +74,32 @@ def export_command(args):
         f"(N, {model.n_features_in_}) ({pixels}). Outputs: label (N,) and "
         f"probabilities (N, {len(clf.classes_)}) for the classes "
         f"{clf.classes_.tolist()}."
+    )
+
+
+def export_page(model, out):
+    """``scratchnet export MODEL OUT.html``: the page that runs the model on drawn
+    digits; a model the page cannot run is an invalid input (exit code 4)."""
+    from sklearn_scratchnet.page import save_html
+
+    if not out.is_dir():
+        check_output(out, "OUT.html")
+    try:
+        save_html(model, out)
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_INVALID_FILE) from exc
+    except OSError as exc:
+        if isinstance(exc, IsADirectoryError):
+            raise
+        raise CommandError(
+            f"cannot write {out}: {reason(exc, out)}.", EXIT_CANNOT_WRITE
+        ) from exc
+    clf = classifier_of(model)
+    print(
+        f"Page written to {out} ({out.stat().st_size:,} bytes): open it in a "
+        "browser and draw a digit (it loads nothing from the network)."
+    )
+    print(
+        f"Model: {clf.n_features_in_} pixels -> {clf.W1_.shape[0]} hidden units "
+        f"({clf.activation}) -> {len(clf.classes_)} classes {clf.classes_.tolist()}."
     )
