@@ -197,7 +197,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         validation score) that counts as progress.
 
     shuffle : bool, default=True
-        Shuffle the samples before each pass when training in mini-batches.
+        Shuffle the samples before each pass when training in mini-batches:
+        each pass reshuffles the previous pass's order, as MLPClassifier's.
         Full-batch steps do not depend on the order, so nothing is shuffled then.
 
     random_state : int, RandomState instance or None, default=None
@@ -953,6 +954,10 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self.out_activation_, self.dropout, self._dropout_rng(rng),
         )  # fmt: skip
         on_validation = self.early_stopping and validation is not None and not partial
+        # partial_fit's passes continue the previous call's order, as fit's do.
+        shuffling = _training.Shuffling(
+            rng, self.__dict__.get("_partial_fit_order") if partial else None
+        )
 
         def labels():
             return labels_of(to_numpy(targets), self.classes_)
@@ -964,7 +969,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             max_passes=max_passes,
             batch_size=batch_size,
             shuffle=self.shuffle,
-            rng=rng,
+            shuffling=shuffling,
             history=history,
             stopping=_training.NoImprovement(
                 self.n_iter_no_change, self.tol, on_validation
@@ -989,6 +994,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
         self.W1_, self.b1_, self.W2_, self.b2_ = outcome.params
         self._optimizer = optimizer
+        if partial:
+            self._partial_fit_order = shuffling.order
         if not is_numpy(X) and self._class_totals is not None:
             self._class_totals = from_numpy(self._class_totals, like=X)
         self.n_iter_ = outcome.n_passes
@@ -1391,7 +1398,12 @@ def _log_tiny(dtype):
     return np.log(np.finfo(dtype).tiny, dtype=dtype)
 
 
-_TRAINING_STATE = ("_optimizer", "_partial_fit_rng", "_class_totals")
+_TRAINING_STATE = (
+    "_optimizer",
+    "_partial_fit_rng",
+    "_partial_fit_order",
+    "_class_totals",
+)
 # Private parts of the fitted model, kept and restored with its attributes.
 _PRIVATE_MODEL_STATE = ("_multilabel",)
 _VERSION_STAMP = "_saved_with_versions"

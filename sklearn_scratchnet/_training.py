@@ -119,6 +119,34 @@ class ValidationSet:
         return float(xp.mean(correct) if w is None else xp.sum(correct * w) / xp.sum(w))
 
 
+class Shuffling:
+    """MLPClassifier's order of the samples: each pass reshuffles the last one's.
+
+    The first pass permutes ``0 .. n_samples - 1``; each later pass permutes the
+    previous pass's order, with draws from the same stream, as MLPClassifier's
+    ``sample_idx = shuffle(sample_idx, random_state=...)`` does.
+
+    Parameters
+    ----------
+    rng : numpy.random.RandomState
+        Draws the permutations.
+    order : ndarray of shape (n_samples,) or None, default=None
+        The previous pass's order, if any; one of another length is not
+        continued.
+    """
+
+    def __init__(self, rng, order=None):
+        self.rng = rng
+        self.order = order
+
+    def next_order(self, n_samples):
+        """The next pass's order of the sample indices (a NumPy array)."""
+        if self.order is None or len(self.order) != n_samples:
+            self.order = np.arange(n_samples)
+        self.order = self.order[self.rng.permutation(n_samples)]
+        return self.order
+
+
 class NoImprovement:
     """MLPClassifier's stopping rule: too many passes without progress.
 
@@ -227,7 +255,7 @@ class TrainingOutcome:
 
 
 def train(
-    steps, X, y, sample_weight, *, max_passes, batch_size, shuffle, rng, history,
+    steps, X, y, sample_weight, *, max_passes, batch_size, shuffle, shuffling, history,
     stopping, validation=None, activation="relu", best_weights=None,
     hooks=None, samples_before=0, verbose=False,
 ):  # fmt: skip
@@ -249,8 +277,8 @@ def train(
         Samples per step, at most ``n_samples``.
     shuffle : bool
         Shuffle the samples before each pass of mini-batches.
-    rng : numpy.random.RandomState
-        Draws the shuffling order.
+    shuffling : Shuffling
+        Draws each pass's order of the samples.
     history : History
         Earlier passes' record; this training's passes are appended.
     stopping : NoImprovement
@@ -290,7 +318,7 @@ def train(
                 start_time = time.perf_counter()
                 hooks.pass_begun()
                 loss, n_steps, n_batches = run_pass(
-                    steps, X, y, sample_weight, batch_size, shuffle, rng,
+                    steps, X, y, sample_weight, batch_size, shuffle, shuffling,
                     interrupt, pass_number, history.best_loss,
                 )  # fmt: skip
                 if n_steps < n_batches:  # Ctrl-C in the middle of the pass
@@ -393,8 +421,8 @@ def reason_to_stop(steps, stopping, hooks, interrupt, verbose):
 
 
 def run_pass(
-    steps, X, y, sample_weight, batch_size, shuffle, rng, interrupt, pass_number,
-    best_loss,
+    steps, X, y, sample_weight, batch_size, shuffle, shuffling, interrupt,
+    pass_number, best_loss,
 ):  # fmt: skip
     """One pass over the data: a gradient step per mini-batch.
 
@@ -412,7 +440,7 @@ def run_pass(
     n_samples = X.shape[0]
     shuffled = shuffle and batch_size < n_samples
     # The order is NumPy's, from the fit's RandomState, whatever the namespace.
-    order = rng.permutation(n_samples) if shuffled else None
+    order = shuffling.next_order(n_samples) if shuffled else None
     rows = take_rows
     if is_numpy(X):
         rows = _numpy_rows

@@ -33,7 +33,7 @@ def _train(X, y, params, learning_rate=0.5, history=None, **options):
         max_passes=20,
         batch_size=X.shape[0],
         shuffle=False,
-        rng=np.random.RandomState(0),
+        shuffling=_training.Shuffling(np.random.RandomState(0)),
         history=history or _training.History(loss_curve=[]),
         stopping=_training.NoImprovement(10, 1e-4, on_validation=False),
     )
@@ -132,6 +132,21 @@ def test_mini_batches_follow_the_shuffling_stream():
     _train(X, y, again, batch_size=16, shuffle=True, max_passes=3)
     for ours, repeated in zip(params, again, strict=True):
         np.testing.assert_array_equal(ours, repeated)
+
+
+def test_each_pass_reshuffles_the_previous_pass_order():
+    """MLPClassifier's ``sample_idx = shuffle(sample_idx, random_state=rng)``."""
+    shuffling = _training.Shuffling(np.random.RandomState(0))
+    orders = [shuffling.next_order(7).copy() for _ in range(3)]
+    draws = np.random.RandomState(0)
+    expected = np.arange(7)
+    for order in orders:
+        expected = expected[draws.permutation(7)]
+        np.testing.assert_array_equal(order, expected)
+    # An order of another length (partial_fit on another chunk) starts afresh.
+    draws_now = np.random.RandomState(1)
+    shuffling = _training.Shuffling(np.random.RandomState(1), order=orders[-1])
+    np.testing.assert_array_equal(shuffling.next_order(5), draws_now.permutation(5))
 
 
 # Who may import whom (DESIGN.md): the math knows no scikit-learn and no
