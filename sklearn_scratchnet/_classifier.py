@@ -1,15 +1,17 @@
 """ScratchMLPClassifier: the note's network as a scikit-learn classifier.
 
-This module is scikit-learn glue only: parameter and input validation, the
-validation set, and the model's state before and after training. It leans on
-three modules beside it, each of plain functions:
+This module is scikit-learn glue only: the parameters and their validation,
+the tags, the fitted attributes and the model's state before and after
+training, saved and restored. It leans on small modules beside it:
 
-    _targets             labels and targets: their kinds, the output layer,
-                         labels encoded for the network and back, the sample
-                         weights times the class weights
+    _training_data       X validated, the targets encoded for the network, the
+                         sample weights times the class weights
+    _validation_set      the validation set: given as X_val, y_val, or held out
     _validation_scoring  the scorer that ``scoring`` names, for early stopping
+    _targets             labels and targets: their kinds, the output layer
     _array_api           scikit-learn's array API dispatch: X's namespace and
                          device, arrays moved there and back
+    _warnings            warnings that name the line of the caller's code
 
 ``fit`` reads straight down::
 
@@ -17,13 +19,13 @@ three modules beside it, each of plain functions:
       _training.train    the loop: passes, stopping, validation, Ctrl-C
         _steps           one gradient step per mini-batch
           _network       the note's forward, loss and backward
-          _optimizers    the note's update (and Adam)
+          _optimizers    the note's update (and Adam), built by optimizer_for
+      _lbfgs.minimize    or SciPy's L-BFGS-B on all the data at once
 """
 
 import copy
 import inspect
 import math
-import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -33,18 +35,11 @@ from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
-from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-)
-from sklearn.utils.validation import (
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.multiclass import _check_partial_fit_first_call
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_scratchnet import _lbfgs, _network, _steps, _training
 from sklearn_scratchnet._array_api import (
@@ -52,19 +47,14 @@ from sklearn_scratchnet._array_api import (
     as_numpy,
     check_same_namespace,
     converted_arrays,
-    moved_like,
     mover,
-    take,
 )
 from sklearn_scratchnet._callbacks import (
     CallbackSupportMixin,
     PassCallbacks,
     weights_as_attributes,
 )
-from sklearn_scratchnet._holdout import stratified_hold_out
-from sklearn_scratchnet._namespace import (
-    copy as copy_array,
-)
+from sklearn_scratchnet._namespace import copy as copy_array
 from sklearn_scratchnet._namespace import (
     from_numpy,
     is_numpy,
@@ -72,32 +62,17 @@ from sklearn_scratchnet._namespace import (
     numpy_dtype,
     to_numpy,
 )
-from sklearn_scratchnet._optimizers import Adam, GradientDescent
-from sklearn_scratchnet._targets import (
-    check_every_class,
-    check_indicator_width,
-    check_same_kind_of_targets,
-    check_two_classes,
-    encode_labels,
-    kind_of_targets,
-    labels_of,
-    output_activation,
-    training_weights,
-)
-from sklearn_scratchnet._targets import (  # re-exported: its import path before
-    class_weights_per_sample as class_weights_per_sample,
-)
+from sklearn_scratchnet._optimizers import optimizer_for
+from sklearn_scratchnet._targets import check_two_classes, labels_of
+from sklearn_scratchnet._training_data import training_data
 from sklearn_scratchnet._validation_scoring import scorer_for, validation_scoring
+from sklearn_scratchnet._validation_set import split_validation
 from sklearn_scratchnet._version import __version__
+from sklearn_scratchnet._warnings import warn
 from sklearn_scratchnet.exceptions import (
     FitInterruptedWarning,
     InconsistentVersionWarning,
-    UnscaledInputWarning,
 )
-
-# Features beyond this magnitude saturate or kill the hidden units at the initial
-# weights (raw 0-255 pixels leave every ReLU dead after one step).
-_LARGE_FEATURE = 100.0
 
 
 class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -707,14 +682,13 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         for library, current in _library_versions().items():
             original = saved.get(library, "unknown (an older sklearn-scratchnet)")
             if original != current:
-                warnings.warn(
+                warn(
                     InconsistentVersionWarning(
                         estimator_name=type(self).__name__,
                         library=library,
                         original_version=original,
                         current_version=current,
-                    ),
-                    stacklevel=2,
+                    )
                 )
         if "W1_" in state:
             # Models saved before two-class and multilabel targets got logistic
@@ -889,42 +863,22 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 self._move_model_to(where)
         elif not partial:
             self._forget_training()
-        X, targets, sample_weight = self._training_data(
-            X, y, sample_weight, from_current_weights, partial
+        X, targets, sample_weight = training_data(
+            self, X, y, sample_weight, from_current_weights, partial
         )
-        _warn_if_unscaled(X)
-        counted = sample_weight > 0
-        if not counted.all():
-            # A zero weight means the sample counts for nothing; dropping it keeps
-            # mini-batches and the validation split made of samples that count.
-            X, targets, sample_weight = (
-                X[counted] if where is None else take(X, np.flatnonzero(counted)),
-                targets[counted],
-                sample_weight[counted],
-            )
         if partial:
             rng = self.__dict__.setdefault(
                 "_partial_fit_rng", check_random_state(self.random_state)
             )
         else:
             rng = check_random_state(self.random_state)
-        if where is None:
-            X, targets, sample_weight, validation = self._validation_data(
-                X, targets, sample_weight, X_val, y_val, rng, partial
-            )
-        else:
-            # The split is made on row indices, with the same random draws.
-            rows, targets, sample_weight, validation = self._validation_data(
-                np.arange(X.shape[0]), targets, sample_weight, X_val, y_val, rng,
-                partial, like=X,
-            )  # fmt: skip
-            if validation is not None and validation.X is None:  # a split
-                validation.X = take(X, validation.rows)
-            X = take(X, rows) if len(rows) < X.shape[0] else X
+        X, targets, sample_weight, validation = split_validation(
+            self, X, targets, sample_weight, X_val, y_val, rng, partial
+        )
         if validation is not None:
             validation.scoring = validation_scoring(self, validation, scorer)
         if not from_current_weights:
-            self._start_afresh(X.shape[1], numpy_dtype(X), rng, validation is not None)
+            self._start_afresh(X.shape[1], numpy_dtype(X), rng)
             if where is not None:
                 self._move_model_to(where)
         if where is not None:
@@ -933,7 +887,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             if validation is not None:
                 validation.y = from_numpy(validation.y, like=X)
                 validation.sample_weight = from_numpy(validation.sample_weight, X)
-        history = self._history(validation is not None)
+        history = _training.History.of_model(vars(self), validation is not None)
         if self.solver == "lbfgs":
             return self._fit_lbfgs(X, targets, sample_weight, validation, history)
         return self._fit_stochastic(
@@ -948,7 +902,11 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """Train with the training loop: passes of mini-batch steps."""
         max_passes = 1 if partial else self.max_iter
         batch_size = min(self.batch_size or X.shape[0], X.shape[0])
-        optimizer = self._optimizer_for(partial)
+        optimizer = optimizer_for(
+            self._params(),
+            self.get_params(deep=False),
+            previous=self.__dict__.get("_optimizer") if partial else None,
+        )
         steps = _steps.steps_for(
             X, batch_size, self._params(), optimizer, self.activation, self.l2,
             self.out_activation_, self.dropout, self._dropout_rng(rng),
@@ -1000,9 +958,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self._class_totals = from_numpy(self._class_totals, like=X)
         self.n_iter_ = outcome.n_passes
         self.t_ += outcome.samples_seen
-        self._store_history(
-            history, best_loss=None if on_validation else history.best_loss
-        )
+        vars(self).update(history.attributes(best_loss_known=not on_validation))
         self._warn_about(outcome, max_passes, partial)
         return self
 
@@ -1024,35 +980,24 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             history.record_validation(
                 *validation.score_and_loss(self._params(), self.activation)
             )
-        self._store_history(history, best_loss=None)
+        vars(self).update(history.attributes(best_loss_known=False))
         self.loss_ = outcome.loss
         if outcome.interrupted:
-            warnings.warn(
+            warn(
                 f"{type(self).__name__}: training interrupted (KeyboardInterrupt) "
                 f"after iteration {outcome.n_iter} of lbfgs; the model keeps its "
                 "weights and can be used. Call fit again with warm_start=True to "
                 "continue.",
                 FitInterruptedWarning,
-                stacklevel=5,
             )
         elif not outcome.converged:
-            warnings.warn(
+            warn(
                 f"{type(self).__name__}: lbfgs stopped after {outcome.n_iter} "
                 f"iterations without converging ({outcome.message}). Increase "
                 "max_iter (or max_fun), or scale the data.",
                 ConvergenceWarning,
-                stacklevel=5,
             )
         return self
-
-    def _store_history(self, history, best_loss):
-        """The fitted attributes that record the passes (or iterations)."""
-        self.loss_curve_ = history.loss_curve
-        self.loss_ = history.loss_curve[-1] if history.loss_curve else None
-        self.best_loss_ = best_loss
-        self.validation_scores_ = history.validation_scores
-        self.validation_loss_curve_ = history.validation_losses
-        self.best_validation_score_ = history.best_validation_score
 
     def _check_dropout_solver(self):
         if self.dropout > 0 and self.solver == "lbfgs":
@@ -1073,7 +1018,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             return None
         return np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
 
-    def _start_afresh(self, n_features, dtype, rng, with_validation):
+    def _start_afresh(self, n_features, dtype, rng):
         """Draw the initial weights and empty the training record."""
         self.W1_, self.b1_, self.W2_, self.b2_ = _network.init_params(
             n_features, int(self.hidden_size), self._n_output_units(), self.activation,
@@ -1081,11 +1026,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         )  # fmt: skip
         self.n_iter_ = 0
         self.t_ = 0
-        self.loss_curve_ = []
-        self.best_loss_ = np.inf
-        self.validation_scores_ = [] if with_validation else None
-        self.validation_loss_curve_ = [] if with_validation else None
-        self.best_validation_score_ = -np.inf if with_validation else None
+        vars(self).update(_training.History().attributes())
 
     def _best_weights_so_far(self, validation, from_current_weights):
         """What a pass must beat to be kept by early stopping.
@@ -1100,43 +1041,6 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             score, tuple(copy_array(p) for p in self._params())
         )
 
-    def _history(self, with_validation):
-        """The model's record of its passes, for the training loop to extend."""
-        history = _training.History(
-            loss_curve=self.loss_curve_,
-            best_loss=np.inf if self.best_loss_ is None else self.best_loss_,
-            validation_scores=self.validation_scores_,
-            validation_losses=self.validation_loss_curve_,
-            best_validation_score=self.best_validation_score_,
-        )
-        if with_validation and history.validation_scores is None:
-            # A model trained without a validation set gets one now.
-            history.validation_scores, history.validation_losses = [], []
-            history.best_validation_score = -np.inf
-        return history
-
-    def _optimizer_for(self, partial):
-        """The update rule: partial_fit continues the previous one's state."""
-        previous = getattr(self, "_optimizer", None)
-        if self.solver == "sgd":
-            settings = dict(
-                momentum=self.momentum,
-                nesterov=self.nesterovs_momentum,
-                schedule=self.learning_rate,
-                power_t=self.power_t,
-            )
-            if partial and isinstance(previous, GradientDescent):
-                if previous.initial_learning_rate != self.alpha:
-                    previous.initial_learning_rate = self.alpha
-                    previous.learning_rate = self.alpha
-                vars(previous).update(settings)
-                return previous
-            return GradientDescent(self._params(), self.alpha, **settings)
-        if partial and isinstance(previous, Adam):
-            previous.learning_rate = self.alpha
-            return previous
-        return Adam(self._params(), self.alpha, self.beta_1, self.beta_2, self.epsilon)
-
     def _warn_about(self, outcome, max_passes, partial):
         """The fit's warnings: an interrupted or an unconverged training."""
         if outcome.stopped_by == "interrupt":
@@ -1145,22 +1049,20 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 if outcome.kept_best
                 else "the weights of the last completed step"
             )
-            warnings.warn(
+            warn(
                 f"{type(self).__name__}: training interrupted (KeyboardInterrupt) "
                 f"{outcome.interrupted_at} ({outcome.n_passes} of {max_passes} "
                 "passes complete); "
                 f"the model keeps {kept} and can be used. Call fit again "
                 "with warm_start=True, or partial_fit, to continue.",
                 FitInterruptedWarning,
-                stacklevel=6,
             )
         elif outcome.stopped_by == "max passes" and not partial:
-            warnings.warn(
+            warn(
                 f"{type(self).__name__}: max_iter={self.max_iter} passes reached "
                 "and the training has not converged yet. Increase max_iter or "
                 "alpha (the learning rate), or switch to solver='adam'.",
                 ConvergenceWarning,
-                stacklevel=6,
             )
 
     def _check_same_network(self, partial):
@@ -1178,190 +1080,6 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
                 f"cannot change its size. Set hidden_size back to {fitted}, or "
                 f"{fresh} to train a new network of {self.hidden_size} units."
             )
-
-    def _training_data(self, X, y, sample_weight, from_current_weights, partial):
-        """Validated X, the network's targets (``_targets.encode_labels``), the weights.
-
-        Under array API dispatch X keeps its namespace and device; the targets
-        and weights are NumPy arrays (labels are prepared in NumPy).
-        """
-        where = array_namespace(X)
-        if where is None:
-            dtypes = (np.float64, np.float32)
-        else:
-            dtypes = (where[0].float64, where[0].float32)
-        X, y = validate_data(
-            self,
-            X,
-            as_numpy(y),
-            accept_sparse="csr" if where is None else False,
-            dtype=self.W1_.dtype if from_current_weights else dtypes,
-            reset=not from_current_weights,
-            multi_output=True,
-        )
-        y = as_numpy(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if from_current_weights or partial:
-            # partial_fit's first call: classes_ comes from `classes`.
-            self._check_same_kind_of_targets(y, first=not from_current_weights)
-        else:
-            self._set_output_for(y)
-        dtype = numpy_dtype(X)
-        targets = encode_labels(y, self.classes_, dtype)
-        if from_current_weights and not partial:
-            check_every_class(targets, self.classes_)
-        # Only X's length and dtype matter to the weights: a NumPy stand-in.
-        shape_of_X = X if where is None else np.empty((X.shape[0], 0), dtype)
-        sample_weight = self._training_weights(
-            as_numpy(sample_weight), shape_of_X, targets, partial
-        )
-        return X, targets, sample_weight
-
-    def _set_output_for(self, y):
-        """Set ``classes_`` and the output layer for the targets y of a new fit."""
-        multilabel = kind_of_targets(y, type(self).__name__) == "multilabel-indicator"
-        self._multilabel = multilabel
-        if multilabel:
-            self.classes_ = np.arange(y.shape[1])
-        else:
-            self.classes_ = np.unique(y)
-            check_two_classes(self.classes_, type(self).__name__)
-        self.out_activation_ = output_activation(multilabel, len(self.classes_))
-
-    def _check_same_kind_of_targets(self, y, first):
-        """Continued training needs the kind of targets the network was built for.
-
-        ``first`` marks partial_fit's first call, where ``classes`` gave
-        ``classes_`` and the output layer is set here.
-        """
-        multilabel = kind_of_targets(y, type(self).__name__) == "multilabel-indicator"
-        if first:
-            if multilabel:
-                check_indicator_width(y, self.classes_)
-            self.out_activation_ = output_activation(multilabel, len(self.classes_))
-            self._multilabel = multilabel
-            return
-        check_same_kind_of_targets(y, multilabel, self._is_multilabel(), self.classes_)
-
-    def _training_weights(self, sample_weight, X, targets, partial):
-        """The sample weights times the class weights; keeps the class totals.
-
-        partial_fit's "balanced" weights follow the class totals of all the data
-        passed to partial_fit so far; fit uses its own data's totals.
-        """
-        earlier = to_numpy(self.__dict__.get("_class_totals")) if partial else None
-        sample_weight, self._class_totals = training_weights(
-            sample_weight, X, targets, self.class_weight, self.classes_, earlier
-        )
-        return sample_weight
-
-    def _validation_set(self, X_val, y_val, dtype, like=None):
-        """The validation set given to fit; in the namespace of ``like`` if given."""
-        if X_val is None or y_val is None:
-            raise ValueError(
-                "X_val and y_val must be given together; got only "
-                f"{'X_val' if y_val is None else 'y_val'}."
-            )
-        if like is not None:  # everything follows X
-            X_val = moved_like(X_val, like, "X_val")
-            dtype = like.dtype
-        try:
-            X_val = validate_data(
-                self, X_val, accept_sparse="csr", dtype=dtype, reset=False,
-                ensure_all_finite=False,
-            )  # fmt: skip
-        except ValueError as exc:  # its message speaks of X
-            raise ValueError(f"X_val: {exc}") from exc
-        assert_all_finite(X_val, input_name="X_val", estimator_name=type(self).__name__)
-        y_val = np.asarray(as_numpy(y_val))
-        multilabel = self._is_multilabel()
-        shape = (
-            f"(n_val, {len(self.classes_)}), an indicator matrix as y"
-            if multilabel
-            else "(n_val,), one label per row of X_val"
-        )
-        if y_val.ndim != (2 if multilabel else 1) or (
-            y_val.shape[0] != X_val.shape[0]
-            or (multilabel and y_val.shape[1] != len(self.classes_))
-        ):
-            raise ValueError(
-                f"y_val must have shape {shape}; got shape {y_val.shape} for "
-                f"X_val of shape {X_val.shape}."
-            )
-        if multilabel:
-            kind_of_targets(y_val, type(self).__name__, name="y_val")
-        y_val = encode_labels(y_val, self.classes_, numpy_dtype(X_val), name="y_val")
-        return _training.ValidationSet(X_val, y_val, output=self.out_activation_)
-
-    def _split_validation(self, X, targets, sample_weight, rng):
-        """Hold out ``validation_fraction`` of the data, stratified by class.
-
-        Multilabel targets have no classes to stratify by: the samples are held
-        out at random, as MLPClassifier does.
-        """
-        if targets.ndim == 2:
-            X, X_val, targets, y_val, sample_weight, w_val = train_test_split(
-                X, targets, sample_weight, test_size=self.validation_fraction,
-                random_state=rng,
-            )  # fmt: skip
-            validation = _training.ValidationSet(X_val, y_val, w_val, "logistic")
-            return X, targets, sample_weight, validation
-        X, X_val, targets, y_val, sample_weight, w_val = stratified_hold_out(
-            X,
-            targets,
-            sample_weight,
-            fraction=self.validation_fraction,
-            random_state=rng,
-            remedy="Pass a validation set of your own as X_val, y_val, give more "
-            "samples per class or a larger validation_fraction, or set "
-            "early_stopping=False.",
-            if_impossible="warn",
-            stacklevel=7,  # the caller of fit
-        )
-        validation = _training.ValidationSet(X_val, y_val, w_val, self.out_activation_)
-        return X, targets, sample_weight, validation
-
-    def _validation_data(
-        self, X, targets, sample_weight, X_val, y_val, rng, partial, like=None
-    ):
-        """The validation set: the one given, a held-out split, or None.
-
-        With ``like`` (training data of another namespace than NumPy's), X holds
-        row indices: a held-out split's validation set then has ``X=None`` and
-        its rows in ``rows``, and a given one is moved to ``like``'s namespace.
-        """
-        if X_val is not None or y_val is not None:
-            dtype = None if like is not None else X.dtype
-            validation = self._validation_set(X_val, y_val, dtype, like)
-            return X, targets, sample_weight, validation
-        if self.early_stopping and not partial and self.solver != "lbfgs":
-            X, targets, sample_weight, validation = self._split_validation(
-                X, targets, sample_weight, rng
-            )
-            if like is not None:
-                validation.rows, validation.X = validation.X, None
-            return X, targets, sample_weight, validation
-        return X, targets, sample_weight, None
-
-
-def _warn_if_unscaled(X):
-    """Warn when features are so large that the network cannot train well."""
-    values = X.data if hasattr(X, "tocsr") else X  # a sparse matrix's stored values
-    if math.prod(values.shape) == 0:
-        return
-    xp = namespace(values)
-    largest = max(float(xp.max(values)), -float(xp.min(values)))
-    if largest > _LARGE_FEATURE:
-        warnings.warn(
-            f"X has values up to {largest:g} in magnitude. The network trains "
-            "well only on features of about unit scale: with raw pixels (0-255) "
-            "the hidden units die and the model predicts one class. Scale X "
-            "first: X / 255 for MNIST pixels, or StandardScaler / MinMaxScaler "
-            "in a Pipeline.",
-            UnscaledInputWarning,
-            stacklevel=5,
-        )
 
 
 def _bounded(Z2):

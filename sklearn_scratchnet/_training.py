@@ -17,7 +17,7 @@ put back should the training fail.
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,11 +49,54 @@ class History:
         Highest validation score so far; None without a validation set.
     """
 
-    loss_curve: list
+    loss_curve: list = field(default_factory=list)
     best_loss: float = np.inf
     validation_scores: list | None = None
     validation_losses: list | None = None
     best_validation_score: float | None = None
+
+    @classmethod
+    def of_model(cls, attributes, with_validation):
+        """The history that a model's fitted attributes record, to extend.
+
+        Parameters
+        ----------
+        attributes : mapping
+            The model's attributes (``vars(estimator)``), named as
+            MLPClassifier's: ``loss_curve_``, ``best_loss_`` (None: not
+            known), ``validation_scores_``, ``validation_loss_curve_`` and
+            ``best_validation_score_``.
+        with_validation : bool
+            Whether the passes to come score a validation set: a model
+            trained without one gets empty validation records.
+        """
+        best_loss = attributes["best_loss_"]
+        history = cls(
+            loss_curve=attributes["loss_curve_"],
+            best_loss=np.inf if best_loss is None else best_loss,
+            validation_scores=attributes["validation_scores_"],
+            validation_losses=attributes["validation_loss_curve_"],
+            best_validation_score=attributes["best_validation_score_"],
+        )
+        if with_validation and history.validation_scores is None:
+            history.validation_scores, history.validation_losses = [], []
+            history.best_validation_score = -np.inf
+        return history
+
+    def attributes(self, best_loss_known=True):
+        """The fitted attributes that record the history (see :meth:`of_model`).
+
+        ``loss_`` is the last pass's loss; ``best_loss_`` is None unless
+        ``best_loss_known``.
+        """
+        return {
+            "loss_curve_": self.loss_curve,
+            "loss_": self.loss_curve[-1] if self.loss_curve else None,
+            "best_loss_": self.best_loss if best_loss_known else None,
+            "validation_scores_": self.validation_scores,
+            "validation_loss_curve_": self.validation_losses,
+            "best_validation_score_": self.best_validation_score,
+        }
 
     def record(self, loss, validation_score=None, validation_loss=None):
         """Append a pass's training loss and, with a validation set, its scores."""

@@ -195,6 +195,21 @@ _BESIDE_THE_ESTIMATOR = {
     "_targets": set(),
     "_validation_scoring": {"_namespace", "_targets"},
     "_array_api": {"_namespace", "_training"},
+    "_warnings": set(),
+    "_training_data": {
+        "_array_api",
+        "_namespace",
+        "_targets",
+        "_warnings",
+        "exceptions",
+    },
+    "_validation_set": {
+        "_array_api",
+        "_holdout",
+        "_namespace",
+        "_targets",
+        "_training",
+    },
 }
 
 
