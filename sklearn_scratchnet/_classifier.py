@@ -54,7 +54,6 @@ from sklearn_scratchnet._callbacks import (
     PassCallbacks,
     weights_as_attributes,
 )
-from sklearn_scratchnet._namespace import copy as copy_array
 from sklearn_scratchnet._namespace import (
     from_numpy,
     is_numpy,
@@ -843,7 +842,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self.__dict__.pop(name, None)
 
     def _fit(self, X, y, sample_weight, X_val, y_val, partial):
-        """Validate the data, run the training loop, store what it learned.
+        """Validate the data, train, store what the training learned.
 
         ``partial`` marks a ``partial_fit`` call: one pass that continues the
         optimizer state, the shuffling stream and the class totals of the calls
@@ -856,92 +855,89 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         where = array_namespace(X)
         self._check_dropout_solver()
         scorer = scorer_for(self, self.scoring)
-        from_current_weights = hasattr(self, "W1_") and (partial or self.warm_start)
-        if from_current_weights:
+        continued = hasattr(self, "W1_") and (partial or self.warm_start)
+        if continued:
             self._check_same_network(partial)
             if where is not None or not is_numpy(self.W1_):
                 self._move_model_to(where)
         elif not partial:
             self._forget_training()
         X, targets, sample_weight = training_data(
-            self, X, y, sample_weight, from_current_weights, partial
+            self, X, y, sample_weight, continued, partial
         )
+        rng = check_random_state(self.random_state)
         if partial:
-            rng = self.__dict__.setdefault(
-                "_partial_fit_rng", check_random_state(self.random_state)
-            )
-        else:
-            rng = check_random_state(self.random_state)
+            rng = self.__dict__.setdefault("_partial_fit_rng", rng)
         X, targets, sample_weight, validation = split_validation(
             self, X, targets, sample_weight, X_val, y_val, rng, partial
         )
         if validation is not None:
             validation.scoring = validation_scoring(self, validation, scorer)
-        if not from_current_weights:
+        if not continued:
             self._start_afresh(X.shape[1], numpy_dtype(X), rng)
-            if where is not None:
-                self._move_model_to(where)
         if where is not None:
-            targets = from_numpy(targets, like=X)
-            sample_weight = from_numpy(sample_weight, like=X)
-            if validation is not None:
-                validation.y = from_numpy(validation.y, like=X)
-                validation.sample_weight = from_numpy(validation.sample_weight, X)
+            self._move_model_to(where)
+            targets, sample_weight = _moved_like(X, targets, sample_weight, validation)
         history = _training.History.of_model(vars(self), validation is not None)
+        settings = self._loop_settings(X.shape[0], rng, validation, partial, continued)
         if self.solver == "lbfgs":
-            return self._fit_lbfgs(X, targets, sample_weight, validation, history)
-        return self._fit_stochastic(
-            X, targets, sample_weight, validation, history, rng, partial,
-            from_current_weights,
-        )  # fmt: skip
+            self._optimizer = None
+            outcome = _lbfgs.minimize(
+                self._params(), X, targets, sample_weight, settings, history,
+                l2=self.l2, max_fun=self.max_fun, output=self.out_activation_,
+                validation=validation,
+            )  # fmt: skip
+        else:
+            outcome = self._train_in_passes(
+                X, targets, sample_weight, settings, history, validation, rng, partial
+            )
+        self._keep(outcome, history, settings, like=X)
+        self._warn_about(outcome, partial)
+        return self
 
-    def _fit_stochastic(
-        self, X, targets, sample_weight, validation, history, rng, partial,
-        from_current_weights,
+    def _loop_settings(self, n_samples, rng, validation, partial, continued):
+        """The training loop's settings (L-BFGS reads those it needs)."""
+        shuffling = None
+        if self.shuffle:
+            # partial_fit's passes continue the previous call's order, as fit's do.
+            order = self.__dict__.get("_partial_fit_order") if partial else None
+            shuffling = _training.Shuffling(rng, order)
+        on_validation = self.early_stopping and validation is not None and not partial
+        return _training.Settings(
+            max_passes=1 if partial else self.max_iter,
+            batch_size=min(self.batch_size or n_samples, n_samples),
+            shuffling=shuffling,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            early_stopping=on_validation,
+            starting_weights_compete=continued,
+            activation=self.activation,
+            samples_before=self.t_,
+            verbose=self.verbose,
+        )
+
+    def _train_in_passes(
+        self, X, targets, sample_weight, settings, history, validation, rng, partial
     ):  # fmt: skip
         """Train with the training loop: passes of mini-batch steps."""
-        max_passes = 1 if partial else self.max_iter
-        batch_size = min(self.batch_size or X.shape[0], X.shape[0])
         optimizer = optimizer_for(
             self._params(),
             self.get_params(deep=False),
             previous=self.__dict__.get("_optimizer") if partial else None,
         )
         steps = _steps.steps_for(
-            X, batch_size, self._params(), optimizer, self.activation, self.l2,
-            self.out_activation_, self.dropout, self._dropout_rng(rng),
+            X, settings.batch_size, self._params(), optimizer, self.activation,
+            self.l2, self.out_activation_, self.dropout, self._dropout_rng(rng),
         )  # fmt: skip
-        on_validation = self.early_stopping and validation is not None and not partial
-        # partial_fit's passes continue the previous call's order, as fit's do.
-        shuffling = _training.Shuffling(
-            rng, self.__dict__.get("_partial_fit_order") if partial else None
-        )
 
         def labels():
             return labels_of(to_numpy(targets), self.classes_)
 
-        fit_task = self._init_callback_context(max_subtasks=max_passes)
+        fit_task = self._init_callback_context(max_subtasks=settings.max_passes)
         fit_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
         outcome = _training.train(
-            steps, X, targets, sample_weight,
-            max_passes=max_passes,
-            batch_size=batch_size,
-            shuffle=self.shuffle,
-            shuffling=shuffling,
-            history=history,
-            stopping=_training.NoImprovement(
-                self.n_iter_no_change, self.tol, on_validation
-            ),
-            validation=validation,
-            activation=self.activation,
-            best_weights=(
-                self._best_weights_so_far(validation, from_current_weights)
-                if on_validation
-                else None
-            ),
+            steps, X, targets, sample_weight, settings, history, validation,
             hooks=PassCallbacks(fit_task, self, X, labels),
-            samples_before=self.t_,
-            verbose=self.verbose,
         )  # fmt: skip
         fit_task.call_on_fit_task_end(
             estimator=self,
@@ -949,55 +945,55 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             y=labels,
             reconstruction_attributes=lambda: weights_as_attributes(outcome.params),
         )
-
-        self.W1_, self.b1_, self.W2_, self.b2_ = outcome.params
         self._optimizer = optimizer
-        if partial:
-            self._partial_fit_order = shuffling.order
-        if not is_numpy(X) and self._class_totals is not None:
-            self._class_totals = from_numpy(self._class_totals, like=X)
+        if partial and settings.shuffling is not None:
+            self._partial_fit_order = settings.shuffling.order
+        return outcome
+
+    def _keep(self, outcome, history, settings, like):
+        """Store what a training learned: weights, counters, the history."""
+        self.W1_, self.b1_, self.W2_, self.b2_ = outcome.params
+        if not is_numpy(like) and self._class_totals is not None:
+            self._class_totals = from_numpy(self._class_totals, like=like)
         self.n_iter_ = outcome.n_passes
         self.t_ += outcome.samples_seen
-        vars(self).update(history.attributes(best_loss_known=not on_validation))
-        self._warn_about(outcome, max_passes, partial)
-        return self
+        # As MLPClassifier: no best loss when early stopping decides, or lbfgs.
+        best_loss_known = self.solver != "lbfgs" and not settings.early_stopping
+        vars(self).update(history.attributes(best_loss_known))
+        if outcome.loss is not None:  # the final weights' (lbfgs)
+            self.loss_ = outcome.loss
 
-    def _fit_lbfgs(self, X, targets, sample_weight, validation, history):
-        """Minimise the loss over all the data with SciPy's L-BFGS-B."""
-        outcome = _lbfgs.minimize(
-            self._params(), X, targets, sample_weight,
-            activation=self.activation, l2=self.l2, max_iter=self.max_iter,
-            max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
-            output=self.out_activation_,
-        )  # fmt: skip
-        self.W1_, self.b1_, self.W2_, self.b2_ = outcome.params
-        self._optimizer = None
-        if not is_numpy(X) and self._class_totals is not None:
-            self._class_totals = from_numpy(self._class_totals, like=X)
-        self.n_iter_ = outcome.n_iter
-        history.loss_curve.extend(outcome.losses)
-        if validation is not None:  # the final weights' scores
-            history.record_validation(
-                *validation.score_and_loss(self._params(), self.activation)
-            )
-        vars(self).update(history.attributes(best_loss_known=False))
-        self.loss_ = outcome.loss
-        if outcome.interrupted:
+    def _warn_about(self, outcome, partial):
+        """The fit's warnings: an interrupted or an unconverged training."""
+        name, lbfgs = type(self).__name__, self.solver == "lbfgs"
+        if outcome.stopped_by == "interrupt":
+            if lbfgs:
+                kept = "its weights"
+            elif outcome.kept_best:
+                kept = "the best pass's weights (early stopping)"
+            else:
+                kept = "the weights of the last completed step"
             warn(
-                f"{type(self).__name__}: training interrupted (KeyboardInterrupt) "
-                f"after iteration {outcome.n_iter} of lbfgs; the model keeps its "
-                "weights and can be used. Call fit again with warm_start=True to "
-                "continue.",
+                f"{name}: training interrupted (KeyboardInterrupt) "
+                f"{outcome.interrupted_at}; the model keeps {kept} and can be "
+                "used. Call fit again with warm_start=True"
+                f"{'' if lbfgs else ', or partial_fit,'} to continue.",
                 FitInterruptedWarning,
             )
-        elif not outcome.converged:
+        elif outcome.stopped_by == "max passes" and not partial:
             warn(
-                f"{type(self).__name__}: lbfgs stopped after {outcome.n_iter} "
-                f"iterations without converging ({outcome.message}). Increase "
-                "max_iter (or max_fun), or scale the data.",
+                f"{name}: max_iter={self.max_iter} passes reached and the training "
+                "has not converged yet. Increase max_iter or alpha (the learning "
+                "rate), or switch to solver='adam'.",
                 ConvergenceWarning,
             )
-        return self
+        elif outcome.stopped_by == "not converged":
+            warn(
+                f"{name}: lbfgs stopped after {outcome.n_passes} iterations without "
+                f"converging ({outcome.message}). Increase max_iter (or max_fun), "
+                "or scale the data.",
+                ConvergenceWarning,
+            )
 
     def _check_dropout_solver(self):
         if self.dropout > 0 and self.solver == "lbfgs":
@@ -1027,43 +1023,6 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.n_iter_ = 0
         self.t_ = 0
         vars(self).update(_training.History().attributes())
-
-    def _best_weights_so_far(self, validation, from_current_weights):
-        """What a pass must beat to be kept by early stopping.
-
-        A continued fit starts from weights that may be better than any of its
-        passes: they compete too, scored on this fit's validation set.
-        """
-        if not from_current_weights:
-            return _training.BestWeights()
-        score, _ = validation.score_and_loss(self._params(), self.activation)
-        return _training.BestWeights(
-            score, tuple(copy_array(p) for p in self._params())
-        )
-
-    def _warn_about(self, outcome, max_passes, partial):
-        """The fit's warnings: an interrupted or an unconverged training."""
-        if outcome.stopped_by == "interrupt":
-            kept = (
-                "the best pass's weights (early stopping)"
-                if outcome.kept_best
-                else "the weights of the last completed step"
-            )
-            warn(
-                f"{type(self).__name__}: training interrupted (KeyboardInterrupt) "
-                f"{outcome.interrupted_at} ({outcome.n_passes} of {max_passes} "
-                "passes complete); "
-                f"the model keeps {kept} and can be used. Call fit again "
-                "with warm_start=True, or partial_fit, to continue.",
-                FitInterruptedWarning,
-            )
-        elif outcome.stopped_by == "max passes" and not partial:
-            warn(
-                f"{type(self).__name__}: max_iter={self.max_iter} passes reached "
-                "and the training has not converged yet. Increase max_iter or "
-                "alpha (the learning rate), or switch to solver='adam'.",
-                ConvergenceWarning,
-            )
 
     def _check_same_network(self, partial):
         """Refuse to continue training a network of another size than asked."""
@@ -1100,6 +1059,14 @@ def _bounded(Z2):
     if xp is not np:
         return xp.clip(Z2, min=-limit, max=limit)
     return np.clip(Z2, -limit, limit, out=Z2)
+
+
+def _moved_like(X, targets, sample_weight, validation):
+    """The training targets and weights, and the validation set's, moved to X's."""
+    if validation is not None:
+        validation.y = from_numpy(validation.y, like=X)
+        validation.sample_weight = from_numpy(validation.sample_weight, like=X)
+    return from_numpy(targets, like=X), from_numpy(sample_weight, like=X)
 
 
 _PARAMETER_DEFAULTS = {
