@@ -9,9 +9,11 @@ training, saved and restored. It leans on small modules beside it:
     _validation_set      the validation set: given as X_val, y_val, or held out
     _validation_scoring  the scorer that ``scoring`` names, for early stopping
     _targets             labels and targets: their kinds, the output layer
+    _model_state         the model's state: kept on failure, moved, forgotten
     _array_api           scikit-learn's array API dispatch: X's namespace and
                          device, arrays moved there and back
-    _warnings            warnings that name the line of the caller's code
+    _warnings            warnings that name the line of the caller's code; the
+                         warnings of an interrupted or unconverged training
 
 ``fit`` reads straight down::
 
@@ -26,14 +28,12 @@ training, saved and restored. It leans on small modules beside it:
 import copy
 import inspect
 import math
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 import sklearn
 from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._available_if import available_if
@@ -47,12 +47,14 @@ from sklearn_scratchnet._array_api import (
     as_numpy,
     check_same_namespace,
     converted_arrays,
-    mover,
+    moved_for_training,
 )
-from sklearn_scratchnet._callbacks import (
-    CallbackSupportMixin,
-    PassCallbacks,
-    weights_as_attributes,
+from sklearn_scratchnet._callbacks import CallbackSupportMixin, PassCallbacks
+from sklearn_scratchnet._model_state import (
+    forget_training,
+    kept_on_failure,
+    model_state,
+    move_model_to,
 )
 from sklearn_scratchnet._namespace import (
     from_numpy,
@@ -63,15 +65,12 @@ from sklearn_scratchnet._namespace import (
 )
 from sklearn_scratchnet._optimizers import optimizer_for
 from sklearn_scratchnet._targets import check_two_classes, labels_of
-from sklearn_scratchnet._training_data import training_data
+from sklearn_scratchnet._training_data import check_same_network, training_data
 from sklearn_scratchnet._validation_scoring import scorer_for, validation_scoring
 from sklearn_scratchnet._validation_set import split_validation
 from sklearn_scratchnet._version import __version__
-from sklearn_scratchnet._warnings import warn
-from sklearn_scratchnet.exceptions import (
-    FitInterruptedWarning,
-    InconsistentVersionWarning,
-)
+from sklearn_scratchnet._warnings import warn, warn_about_training
+from sklearn_scratchnet.exceptions import InconsistentVersionWarning
 
 
 class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -449,7 +448,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self : ScratchMLPClassifier
             The fitted estimator.
         """
-        with self._kept_on_failure():
+        with kept_on_failure(self):
             return self._fit(X, y, sample_weight, X_val, y_val, partial=False)
 
     def _check_partial_fit(self):
@@ -500,7 +499,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # scikit-learn validates partial_fit's parameters on the first call only;
         # set_params may have changed them since.
         self._validate_params()
-        with self._kept_on_failure():
+        with kept_on_failure(self):
             if _check_partial_fit_first_call(self, as_numpy(classes)):
                 check_two_classes(self.classes_, type(self).__name__)
             return self._fit(X, y, sample_weight, None, None, partial=True)
@@ -671,8 +670,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         weights and the training state move; ``classes_`` stays a NumPy array.
         """
         new = clone(self)
-        state = {k: v for k, v in vars(self).items() if _is_model_state(k)}
-        new.__dict__.update(copy.deepcopy(converted_arrays(state, converter)))
+        state = converted_arrays(model_state(self), converter)
+        new.__dict__.update(copy.deepcopy(state))
         return new
 
     def __setstate__(self, state):
@@ -787,20 +786,6 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def _params(self):
         return self.W1_, self.b1_, self.W2_, self.b2_
 
-    def _move_model_to(self, where):
-        """Move the weights and training state to ``where``: (xp, device), or NumPy.
-
-        Continued training (``warm_start``, ``partial_fit``) computes where its
-        data is, as a new fit does.
-        """
-        state = {k: v for k, v in vars(self).items() if _is_model_state(k)}
-        if where is None:
-            self.__dict__.update(converted_arrays(state, to_numpy))
-        else:
-            xp, device_ = where
-            if array_namespace(self.W1_) != (xp, device_):
-                self.__dict__.update(converted_arrays(state, mover(xp, device_)))
-
     def _is_binary(self):
         """Two classes on one logistic output unit (the second class's)."""
         return self.out_activation_ == "logistic" and not self._is_multilabel()
@@ -811,35 +796,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _n_output_units(self):
         """Output units for this fit's targets: 1 for two classes."""
-        if self.out_activation_ == "logistic" and not self._is_multilabel():
-            return 1
-        return len(self.classes_)
-
-    @contextmanager
-    def _kept_on_failure(self):
-        """Put the model back as it was if training fails: a fitted model survives.
-
-        The one mechanism that protects the model: training changes the weights,
-        the optimizer state, the shuffling stream and the histories in place, so
-        a copy of the model's state is kept and put back on any exception
-        (divergence, invalid data, a second Ctrl-C). scikit-learn's callback
-        bookkeeping is left alone.
-        """
-        saved = copy.deepcopy(
-            {k: v for k, v in vars(self).items() if _is_model_state(k)}
-        )
-        try:
-            yield
-        except BaseException:
-            for key in [k for k in vars(self) if _is_model_state(k)]:
-                del self.__dict__[key]
-            self.__dict__.update(saved)
-            raise
-
-    def _forget_training(self):
-        """Drop the optimizer and random state of earlier partial_fit calls."""
-        for name in _TRAINING_STATE:
-            self.__dict__.pop(name, None)
+        return 1 if self._is_binary() else len(self.classes_)
 
     def _fit(self, X, y, sample_weight, X_val, y_val, partial):
         """Validate the data, train, store what the training learned.
@@ -857,11 +814,11 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         scorer = scorer_for(self, self.scoring)
         continued = hasattr(self, "W1_") and (partial or self.warm_start)
         if continued:
-            self._check_same_network(partial)
+            check_same_network(self, partial)
             if where is not None or not is_numpy(self.W1_):
-                self._move_model_to(where)
+                move_model_to(self, where)
         elif not partial:
-            self._forget_training()
+            forget_training(self)
         X, targets, sample_weight = training_data(
             self, X, y, sample_weight, continued, partial
         )
@@ -876,8 +833,11 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         if not continued:
             self._start_afresh(X.shape[1], numpy_dtype(X), rng)
         if where is not None:
-            self._move_model_to(where)
-            targets, sample_weight = _moved_like(X, targets, sample_weight, validation)
+            move_model_to(self, where)
+            self._class_totals = from_numpy(self._class_totals, like=X)
+            targets, sample_weight = moved_for_training(
+                X, targets, sample_weight, validation
+            )
         history = _training.History.of_model(vars(self), validation is not None)
         settings = self._loop_settings(X.shape[0], rng, validation, partial, continued)
         if self.solver == "lbfgs":
@@ -891,8 +851,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             outcome = self._train_in_passes(
                 X, targets, sample_weight, settings, history, validation, rng, partial
             )
-        self._keep(outcome, history, settings, like=X)
-        self._warn_about(outcome, partial)
+        self._keep(outcome, history, settings)
+        warn_about_training(self, outcome, partial)
         return self
 
     def _loop_settings(self, n_samples, rng, validation, partial, continued):
@@ -933,28 +893,21 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         def labels():
             return labels_of(to_numpy(targets), self.classes_)
 
-        fit_task = self._init_callback_context(max_subtasks=settings.max_passes)
-        fit_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
+        callbacks = PassCallbacks(self, X, labels, settings.max_passes)
+        callbacks.fit_begun()
         outcome = _training.train(
             steps, X, targets, sample_weight, settings, history, validation,
-            hooks=PassCallbacks(fit_task, self, X, labels),
+            hooks=callbacks,
         )  # fmt: skip
-        fit_task.call_on_fit_task_end(
-            estimator=self,
-            X=X,
-            y=labels,
-            reconstruction_attributes=lambda: weights_as_attributes(outcome.params),
-        )
+        callbacks.fit_ended(outcome.params)
         self._optimizer = optimizer
         if partial and settings.shuffling is not None:
             self._partial_fit_order = settings.shuffling.order
         return outcome
 
-    def _keep(self, outcome, history, settings, like):
+    def _keep(self, outcome, history, settings):
         """Store what a training learned: weights, counters, the history."""
         self.W1_, self.b1_, self.W2_, self.b2_ = outcome.params
-        if not is_numpy(like) and self._class_totals is not None:
-            self._class_totals = from_numpy(self._class_totals, like=like)
         self.n_iter_ = outcome.n_passes
         self.t_ += outcome.samples_seen
         # As MLPClassifier: no best loss when early stopping decides, or lbfgs.
@@ -962,38 +915,6 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         vars(self).update(history.attributes(best_loss_known))
         if outcome.loss is not None:  # the final weights' (lbfgs)
             self.loss_ = outcome.loss
-
-    def _warn_about(self, outcome, partial):
-        """The fit's warnings: an interrupted or an unconverged training."""
-        name, lbfgs = type(self).__name__, self.solver == "lbfgs"
-        if outcome.stopped_by == "interrupt":
-            if lbfgs:
-                kept = "its weights"
-            elif outcome.kept_best:
-                kept = "the best pass's weights (early stopping)"
-            else:
-                kept = "the weights of the last completed step"
-            warn(
-                f"{name}: training interrupted (KeyboardInterrupt) "
-                f"{outcome.interrupted_at}; the model keeps {kept} and can be "
-                "used. Call fit again with warm_start=True"
-                f"{'' if lbfgs else ', or partial_fit,'} to continue.",
-                FitInterruptedWarning,
-            )
-        elif outcome.stopped_by == "max passes" and not partial:
-            warn(
-                f"{name}: max_iter={self.max_iter} passes reached and the training "
-                "has not converged yet. Increase max_iter or alpha (the learning "
-                "rate), or switch to solver='adam'.",
-                ConvergenceWarning,
-            )
-        elif outcome.stopped_by == "not converged":
-            warn(
-                f"{name}: lbfgs stopped after {outcome.n_passes} iterations without "
-                f"converging ({outcome.message}). Increase max_iter (or max_fun), "
-                "or scale the data.",
-                ConvergenceWarning,
-            )
 
     def _check_dropout_solver(self):
         if self.dropout > 0 and self.solver == "lbfgs":
@@ -1024,22 +945,6 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self.t_ = 0
         vars(self).update(_training.History().attributes())
 
-    def _check_same_network(self, partial):
-        """Refuse to continue training a network of another size than asked."""
-        fitted = self.W1_.shape[0]
-        if fitted != self.hidden_size:
-            if partial:
-                how, fresh = "partial_fit", "call fit with warm_start=False"
-            else:
-                how, fresh = "fit with warm_start=True", "set warm_start=False"
-            raise ValueError(
-                f"hidden_size={self.hidden_size}, but the fitted network has "
-                f"{fitted} hidden units: {how} continues training the fitted "
-                "network and "
-                f"cannot change its size. Set hidden_size back to {fitted}, or "
-                f"{fresh} to train a new network of {self.hidden_size} units."
-            )
-
 
 def _bounded(Z2):
     """Clip logits into +-half the dtype's range, in place; refuse NaN ones.
@@ -1061,14 +966,6 @@ def _bounded(Z2):
     return np.clip(Z2, -limit, limit, out=Z2)
 
 
-def _moved_like(X, targets, sample_weight, validation):
-    """The training targets and weights, and the validation set's, moved to X's."""
-    if validation is not None:
-        validation.y = from_numpy(validation.y, like=X)
-        validation.sample_weight = from_numpy(validation.sample_weight, like=X)
-    return from_numpy(targets, like=X), from_numpy(sample_weight, like=X)
-
-
 _PARAMETER_DEFAULTS = {
     name: parameter.default
     for name, parameter in inspect.signature(
@@ -1083,26 +980,11 @@ def _log_tiny(dtype):
     return np.log(np.finfo(dtype).tiny, dtype=dtype)
 
 
-_TRAINING_STATE = (
-    "_optimizer",
-    "_partial_fit_rng",
-    "_partial_fit_order",
-    "_class_totals",
-)
-# Private parts of the fitted model, kept and restored with its attributes.
-_PRIVATE_MODEL_STATE = ("_multilabel",)
 _VERSION_STAMP = "_saved_with_versions"
 
 
 def _library_versions():
     return {"sklearn-scratchnet": __version__, "scikit-learn": sklearn.__version__}
-
-
-def _is_model_state(name):
-    """Fitted attributes (``W1_``, ``classes_``...) and private training state."""
-    return (name.endswith("_") and not name.startswith("__")) or (
-        name in _TRAINING_STATE + _PRIVATE_MODEL_STATE
-    )
 
 
 def _read_only(array):

@@ -328,8 +328,9 @@ class Stopping:
     """The one place that decides why training stops.
 
     During a pass, a non-finite mini-batch loss is divergence, and Ctrl-C stops
-    the pass after the step under way. After a complete pass, divergence is
-    checked first (:meth:`check_pass`); once the pass is recorded,
+    the pass after the step under way. After a complete pass, divergence (a
+    blown-up loss, non-finite weights) is checked first (:meth:`check_pass`);
+    once the pass is recorded,
     :meth:`reason` asks, in this order: a callback, Ctrl-C, and
     MLPClassifier's rule, more than ``n_iter_no_change`` passes in a row
     without progress (a pass makes progress when it lowers the best training
@@ -360,15 +361,34 @@ class Stopping:
     def after_step(self, batch_loss, params, pass_number, best_loss, last):
         """Whether Ctrl-C stops the pass after this step, not its ``last``."""
         if not np.isfinite(batch_loss):  # stop at the first bad mini-batch
-            raise_if_diverged(batch_loss, (), pass_number, best_loss)
+            self.check_pass(batch_loss, (), pass_number, best_loss)
         if self.interrupt.requested and not last:
-            raise_if_diverged(0.0, params, pass_number, best_loss)
+            self.check_pass(0.0, params, pass_number, best_loss)
             return True
         return False
 
-    def check_pass(self, loss, params, pass_number, best_loss):
-        """Raise if the pass diverged (see :func:`raise_if_diverged`)."""
-        raise_if_diverged(loss, params, pass_number, best_loss)
+    @staticmethod
+    def check_pass(loss, params, pass_number, best_loss):
+        """Stop training whose loss or weights blew up, naming the likely cause.
+
+        Non-finite values are divergence; so is a loss above ``DIVERGED_LOSS``
+        that grew ``DIVERGED_FACTOR``-fold over the best pass so far, which a
+        too-large learning rate causes long before anything overflows.
+        """
+        finite = np.isfinite(loss) and all(_all_finite(p) for p in params)
+        blown_up = finite and loss > max(DIVERGED_LOSS, DIVERGED_FACTOR * best_loss)
+        if finite and not blown_up:
+            return
+        what = (
+            f"the loss grew from {best_loss:.4g} to {loss:.4g}"
+            if blown_up
+            else "the loss or the weights became infinite or NaN"
+        )
+        raise FloatingPointError(
+            f"Training diverged in pass {pass_number}: {what}. Lower alpha (the "
+            "learning rate), scale X (for MNIST, X / 255), or use solver='adam'. "
+            "The previous model, if any, is kept."
+        )
 
     def count(self, history, loss, validation_score):
         """Count a pass's progress, against the bests of ``history`` before it."""
@@ -441,7 +461,7 @@ def train(steps, X, y, sample_weight, settings, history, validation=None, hooks=
     Raises
     ------
     FloatingPointError
-        If the training diverges (see :func:`raise_if_diverged`).
+        If the training diverges (see :meth:`Stopping.check_pass`).
     KeyboardInterrupt
         If raised in the middle of a step, when the weights may be half updated.
     """
@@ -610,26 +630,3 @@ def _all_finite(array):
     """Whether every value of ``array`` (of any namespace) is finite."""
     xp = namespace(array)
     return bool(xp.all(xp.isfinite(array)))
-
-
-def raise_if_diverged(loss, params, pass_number, best_loss):
-    """Stop training whose loss or weights blew up, naming the likely cause.
-
-    Non-finite values are divergence; so is a loss above ``DIVERGED_LOSS`` that
-    grew ``DIVERGED_FACTOR``-fold over the best pass so far, which a too-large
-    learning rate causes long before anything overflows.
-    """
-    finite = np.isfinite(loss) and all(_all_finite(p) for p in params)
-    blown_up = finite and loss > max(DIVERGED_LOSS, DIVERGED_FACTOR * best_loss)
-    if finite and not blown_up:
-        return
-    what = (
-        f"the loss grew from {best_loss:.4g} to {loss:.4g}"
-        if blown_up
-        else "the loss or the weights became infinite or NaN"
-    )
-    raise FloatingPointError(
-        f"Training diverged in pass {pass_number}: {what}. Lower alpha (the "
-        "learning rate), scale X (for MNIST, X / 255), or use solver='adam'. The "
-        "previous model, if any, is kept."
-    )

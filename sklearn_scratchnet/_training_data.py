@@ -89,6 +89,23 @@ def training_data(estimator, X, y, sample_weight, continued, partial):
     return X, targets[counted], sample_weight[counted]
 
 
+def check_same_network(estimator, partial):
+    """Refuse to continue training a network of another size than asked."""
+    fitted, asked = estimator.W1_.shape[0], estimator.hidden_size
+    if fitted == asked:
+        return
+    if partial:
+        how, fresh = "partial_fit", "call fit with warm_start=False"
+    else:
+        how, fresh = "fit with warm_start=True", "set warm_start=False"
+    raise ValueError(
+        f"hidden_size={asked}, but the fitted network has {fitted} hidden "
+        f"units: {how} continues training the fitted network and cannot change "
+        f"its size. Set hidden_size back to {fitted}, or {fresh} to train a new "
+        f"network of {asked} units."
+    )
+
+
 def _validated(estimator, X, y, continued):
     """X and y validated: X in float64 or float32 (the weights' dtype if fitted)."""
     where = array_namespace(X)

@@ -287,7 +287,8 @@ _BESIDE_THE_ESTIMATOR = {
     "_targets": set(),
     "_validation_scoring": {"_namespace", "_targets"},
     "_array_api": {"_namespace", "_training"},
-    "_warnings": set(),
+    "_warnings": {"exceptions"},
+    "_model_state": {"_array_api", "_namespace"},
     "_training_data": {
         "_array_api",
         "_namespace",
