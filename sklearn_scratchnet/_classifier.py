@@ -183,7 +183,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         over; ``loss_curve_`` and ``n_iter_`` keep growing. The data must have
         the same classes, and ``hidden_size`` must be the fitted network's: a
         continued fit cannot resize the network, and raises a ValueError that
-        says so (set ``warm_start=False`` to start afresh).
+        says so (set ``warm_start=False`` to start afresh). A continued fit
+        whose ``scoring`` differs from the previous fit's compares its
+        validation scores afresh (see ``scoring``).
 
     verbose : bool or int, default=False
         Print one line per pass: loss, validation score and time.
@@ -229,8 +231,12 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         stopping stops on them and keeps the weights that score best. The
         scorer must take the validation targets as they come, as in
         ``GridSearchCV``: "balanced_accuracy" takes no multilabel targets, and
-        "neg_log_loss" fails on a validation set that lacks a class. Beyond
-        MLPClassifier.
+        "neg_log_loss" fails on a validation set that lacks a class. With
+        ``warm_start``, changing ``scoring`` between fits starts the comparison
+        afresh: scores of different scorings are on different scales, so
+        ``best_validation_score_`` and early stopping then compare the new
+        fit's scores only, while ``validation_scores_`` keeps the earlier ones.
+        Beyond MLPClassifier.
 
     dropout : float, default=0.0
         The rate of inverted dropout on the hidden layer, in [0, 1): during
@@ -298,7 +304,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Validation loss after each pass; None without a validation set.
 
     best_validation_score_ : float or None
-        Best value in ``validation_scores_``; None without a validation set.
+        Best value in ``validation_scores_`` (with ``warm_start``, since the
+        last change of ``scoring``); None without a validation set.
 
     n_layers_ : int
         3: the input, the hidden and the output layer.
@@ -838,7 +845,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             targets, sample_weight = moved_for_training(
                 X, targets, sample_weight, validation
             )
-        history = _training.History.of_model(vars(self), validation is not None)
+        history = self._history(validation)
         settings = self._loop_settings(X.shape[0], rng, validation, partial, continued)
         if self.solver == "lbfgs":
             self._optimizer = None
@@ -854,6 +861,21 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self._keep(outcome, history, settings)
         warn_about_training(self, outcome, partial)
         return self
+
+    def _history(self, validation):
+        """The record of the passes to extend, its comparison afresh if rescored.
+
+        Scores of another ``scoring`` (accuracies, minus losses...) are on
+        another scale: when a warm-started fit scores its validation set
+        otherwise than the passes before it, its passes compete among
+        themselves.
+        """
+        history = _training.History.of_model(vars(self), validation is not None)
+        if validation is not None:
+            if vars(self).get("_scored_with", self.scoring) != self.scoring:
+                history.best_validation_score = -np.inf
+            self._scored_with = self.scoring
+        return history
 
     def _loop_settings(self, n_samples, rng, validation, partial, continued):
         """The training loop's settings (L-BFGS reads those it needs)."""

@@ -22,7 +22,7 @@ TRAINING_STATE = (
     "_class_totals",
 )
 # Private parts of the fitted model, kept and restored with its attributes.
-_PRIVATE_MODEL_STATE = ("_multilabel",)
+_PRIVATE_MODEL_STATE = ("_multilabel", "_scored_with")
 
 
 def is_model_state(name):
