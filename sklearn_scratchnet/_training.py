@@ -480,6 +480,10 @@ class Loop:
     settings: Settings
     history: History
     validation: ValidationSet | None = None
+    # Set by run: what the passes share.
+    best: BestWeights | None = field(init=False, default=None)
+    stopping: Stopping | None = field(init=False, default=None)
+    outcome: TrainingOutcome | None = field(init=False, default=None)
 
     def run(self, hooks):
         """Pass after pass until :class:`Stopping` gives a reason; the outcome."""
