@@ -194,3 +194,26 @@ def converted_arrays(state, converter):
                 setattr(optimizer, name, [converter(a) for a in value])
         state["_optimizer"] = optimizer
     return state
+
+
+def moved_for_training(X, targets, sample_weight, validation):
+    """The targets and weights, and the validation set's, moved to X's namespace.
+
+    Parameters
+    ----------
+    X : array
+        The training data, in the namespace and on the device to train on.
+    targets, sample_weight : ndarray
+        The training targets and weights, NumPy arrays.
+    validation : _training.ValidationSet or None
+        Its targets and weights are moved in place.
+
+    Returns
+    -------
+    targets, sample_weight : arrays
+        In X's namespace, on its device.
+    """
+    if validation is not None:
+        validation.y = from_numpy(validation.y, like=X)
+        validation.sample_weight = from_numpy(validation.sample_weight, like=X)
+    return from_numpy(targets, like=X), from_numpy(sample_weight, like=X)

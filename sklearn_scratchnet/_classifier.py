@@ -1,15 +1,19 @@
 """ScratchMLPClassifier: the note's network as a scikit-learn classifier.
 
-This module is scikit-learn glue only: parameter and input validation, the
-validation set, and the model's state before and after training. It leans on
-three modules beside it, each of plain functions:
+This module is scikit-learn glue only: the parameters and their validation,
+the tags, the fitted attributes and the model's state before and after
+training, saved and restored. It leans on small modules beside it:
 
-    _targets             labels and targets: their kinds, the output layer,
-                         labels encoded for the network and back, the sample
-                         weights times the class weights
+    _training_data       X validated, the targets encoded for the network, the
+                         sample weights times the class weights
+    _validation_set      the validation set: given as X_val, y_val, or held out
     _validation_scoring  the scorer that ``scoring`` names, for early stopping
+    _targets             labels and targets: their kinds, the output layer
+    _model_state         the model's state: kept on failure, moved, forgotten
     _array_api           scikit-learn's array API dispatch: X's namespace and
                          device, arrays moved there and back
+    _warnings            warnings that name the line of the caller's code; the
+                         warnings of an interrupted or unconverged training
 
 ``fit`` reads straight down::
 
@@ -17,33 +21,24 @@ three modules beside it, each of plain functions:
       _training.train    the loop: passes, stopping, validation, Ctrl-C
         _steps           one gradient step per mini-batch
           _network       the note's forward, loss and backward
-          _optimizers    the note's update (and Adam)
+          _optimizers    the note's update (and Adam), built by optimizer_for
+      _lbfgs.minimize    or SciPy's L-BFGS-B on all the data at once
 """
 
 import copy
 import inspect
 import math
-import warnings
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn import config_context, get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
-from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-)
-from sklearn.utils.validation import (
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.multiclass import _check_partial_fit_first_call
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklearn_scratchnet import _lbfgs, _network, _steps, _training
 from sklearn_scratchnet._array_api import (
@@ -51,18 +46,14 @@ from sklearn_scratchnet._array_api import (
     as_numpy,
     check_same_namespace,
     converted_arrays,
-    moved_like,
-    mover,
-    take,
+    moved_for_training,
 )
-from sklearn_scratchnet._callbacks import (
-    CallbackSupportMixin,
-    PassCallbacks,
-    weights_as_attributes,
-)
-from sklearn_scratchnet._holdout import stratified_hold_out
-from sklearn_scratchnet._namespace import (
-    copy as copy_array,
+from sklearn_scratchnet._callbacks import CallbackSupportMixin, PassCallbacks
+from sklearn_scratchnet._model_state import (
+    forget_training,
+    kept_on_failure,
+    model_state,
+    move_model_to,
 )
 from sklearn_scratchnet._namespace import (
     from_numpy,
@@ -71,32 +62,14 @@ from sklearn_scratchnet._namespace import (
     numpy_dtype,
     to_numpy,
 )
-from sklearn_scratchnet._optimizers import Adam, GradientDescent
-from sklearn_scratchnet._targets import (
-    check_every_class,
-    check_indicator_width,
-    check_same_kind_of_targets,
-    check_two_classes,
-    encode_labels,
-    kind_of_targets,
-    labels_of,
-    output_activation,
-    training_weights,
-)
-from sklearn_scratchnet._targets import (  # re-exported: its import path before
-    class_weights_per_sample as class_weights_per_sample,
-)
+from sklearn_scratchnet._optimizers import optimizer_for
+from sklearn_scratchnet._targets import check_two_classes, labels_of
+from sklearn_scratchnet._training_data import check_same_network, training_data
 from sklearn_scratchnet._validation_scoring import scorer_for, validation_scoring
+from sklearn_scratchnet._validation_set import split_validation
 from sklearn_scratchnet._version import library_versions
-from sklearn_scratchnet.exceptions import (
-    FitInterruptedWarning,
-    InconsistentVersionWarning,
-    UnscaledInputWarning,
-)
-
-# Features beyond this magnitude saturate or kill the hidden units at the initial
-# weights (raw 0-255 pixels leave every ReLU dead after one step).
-_LARGE_FEATURE = 100.0
+from sklearn_scratchnet._warnings import warn, warn_about_training
+from sklearn_scratchnet.exceptions import InconsistentVersionWarning
 
 
 class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -196,7 +169,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         validation score) that counts as progress.
 
     shuffle : bool, default=True
-        Shuffle the samples before each pass when training in mini-batches.
+        Shuffle the samples before each pass when training in mini-batches:
+        each pass reshuffles the previous pass's order, as MLPClassifier's.
         Full-batch steps do not depend on the order, so nothing is shuffled then.
 
     random_state : int, RandomState instance or None, default=None
@@ -208,7 +182,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         over; ``loss_curve_`` and ``n_iter_`` keep growing. The data must have
         the same classes, and ``hidden_size`` must be the fitted network's: a
         continued fit cannot resize the network, and raises a ValueError that
-        says so (set ``warm_start=False`` to start afresh).
+        says so (set ``warm_start=False`` to start afresh). A continued fit
+        whose ``scoring`` differs from the previous fit's compares its
+        validation scores afresh (see ``scoring``).
 
     verbose : bool or int, default=False
         Print one line per pass: loss, validation score and time.
@@ -254,8 +230,12 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         stopping stops on them and keeps the weights that score best. The
         scorer must take the validation targets as they come, as in
         ``GridSearchCV``: "balanced_accuracy" takes no multilabel targets, and
-        "neg_log_loss" fails on a validation set that lacks a class. Beyond
-        MLPClassifier.
+        "neg_log_loss" fails on a validation set that lacks a class. With
+        ``warm_start``, changing ``scoring`` between fits starts the comparison
+        afresh: scores of different scorings are on different scales, so
+        ``best_validation_score_`` and early stopping then compare the new
+        fit's scores only, while ``validation_scores_`` keeps the earlier ones.
+        Beyond MLPClassifier.
 
     dropout : float, default=0.0
         The rate of inverted dropout on the hidden layer, in [0, 1): during
@@ -323,7 +303,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         Validation loss after each pass; None without a validation set.
 
     best_validation_score_ : float or None
-        Best value in ``validation_scores_``; None without a validation set.
+        Best value in ``validation_scores_`` (with ``warm_start``, since the
+        last change of ``scoring``); None without a validation set.
 
     n_layers_ : int
         3: the input, the hidden and the output layer.
@@ -473,7 +454,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self : ScratchMLPClassifier
             The fitted estimator.
         """
-        with self._kept_on_failure():
+        with kept_on_failure(self):
             return self._fit(X, y, sample_weight, X_val, y_val, partial=False)
 
     def _check_partial_fit(self):
@@ -524,7 +505,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # scikit-learn validates partial_fit's parameters on the first call only;
         # set_params may have changed them since.
         self._validate_params()
-        with self._kept_on_failure():
+        with kept_on_failure(self):
             if _check_partial_fit_first_call(self, as_numpy(classes)):
                 check_two_classes(self.classes_, type(self).__name__)
             return self._fit(X, y, sample_weight, None, None, partial=True)
@@ -695,8 +676,8 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         weights and the training state move; ``classes_`` stays a NumPy array.
         """
         new = clone(self)
-        state = {k: v for k, v in vars(self).items() if _is_model_state(k)}
-        new.__dict__.update(copy.deepcopy(converted_arrays(state, converter)))
+        state = converted_arrays(model_state(self), converter)
+        new.__dict__.update(copy.deepcopy(state))
         return new
 
     def __setstate__(self, state):
@@ -705,14 +686,13 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         for library, current in library_versions().items():
             original = saved.get(library, "unknown (an older sklearn-scratchnet)")
             if original != current:
-                warnings.warn(
+                warn(
                     InconsistentVersionWarning(
                         estimator_name=type(self).__name__,
                         library=library,
                         original_version=original,
                         current_version=current,
-                    ),
-                    stacklevel=2,
+                    )
                 )
         if "W1_" in state:
             # Models saved before two-class and multilabel targets got logistic
@@ -812,20 +792,6 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     def _params(self):
         return self.W1_, self.b1_, self.W2_, self.b2_
 
-    def _move_model_to(self, where):
-        """Move the weights and training state to ``where``: (xp, device), or NumPy.
-
-        Continued training (``warm_start``, ``partial_fit``) computes where its
-        data is, as a new fit does.
-        """
-        state = {k: v for k, v in vars(self).items() if _is_model_state(k)}
-        if where is None:
-            self.__dict__.update(converted_arrays(state, to_numpy))
-        else:
-            xp, device_ = where
-            if array_namespace(self.W1_) != (xp, device_):
-                self.__dict__.update(converted_arrays(state, mover(xp, device_)))
-
     def _is_binary(self):
         """Two classes on one logistic output unit (the second class's)."""
         return self.out_activation_ == "logistic" and not self._is_multilabel()
@@ -836,38 +802,10 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
 
     def _n_output_units(self):
         """Output units for this fit's targets: 1 for two classes."""
-        if self.out_activation_ == "logistic" and not self._is_multilabel():
-            return 1
-        return len(self.classes_)
-
-    @contextmanager
-    def _kept_on_failure(self):
-        """Put the model back as it was if training fails: a fitted model survives.
-
-        The one mechanism that protects the model: training changes the weights,
-        the optimizer state, the shuffling stream and the histories in place, so
-        a copy of the model's state is kept and put back on any exception
-        (divergence, invalid data, a second Ctrl-C). scikit-learn's callback
-        bookkeeping is left alone.
-        """
-        saved = copy.deepcopy(
-            {k: v for k, v in vars(self).items() if _is_model_state(k)}
-        )
-        try:
-            yield
-        except BaseException:
-            for key in [k for k in vars(self) if _is_model_state(k)]:
-                del self.__dict__[key]
-            self.__dict__.update(saved)
-            raise
-
-    def _forget_training(self):
-        """Drop the optimizer and random state of earlier partial_fit calls."""
-        for name in _TRAINING_STATE:
-            self.__dict__.pop(name, None)
+        return 1 if self._is_binary() else len(self.classes_)
 
     def _fit(self, X, y, sample_weight, X_val, y_val, partial):
-        """Validate the data, run the training loop, store what it learned.
+        """Validate the data, train, store what the training learned.
 
         ``partial`` marks a ``partial_fit`` call: one pass that continues the
         optimizer state, the shuffling stream and the class totals of the calls
@@ -880,171 +818,124 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         where = array_namespace(X)
         self._check_dropout_solver()
         scorer = scorer_for(self, self.scoring)
-        from_current_weights = hasattr(self, "W1_") and (partial or self.warm_start)
-        if from_current_weights:
-            self._check_same_network(partial)
+        continued = hasattr(self, "W1_") and (partial or self.warm_start)
+        if continued:
+            check_same_network(self, partial)
             if where is not None or not is_numpy(self.W1_):
-                self._move_model_to(where)
+                move_model_to(self, where)
         elif not partial:
-            self._forget_training()
-        X, targets, sample_weight = self._training_data(
-            X, y, sample_weight, from_current_weights, partial
+            forget_training(self)
+        X, targets, sample_weight = training_data(
+            self, X, y, sample_weight, continued, partial
         )
-        _warn_if_unscaled(X)
-        counted = sample_weight > 0
-        if not counted.all():
-            # A zero weight means the sample counts for nothing; dropping it keeps
-            # mini-batches and the validation split made of samples that count.
-            X, targets, sample_weight = (
-                X[counted] if where is None else take(X, np.flatnonzero(counted)),
-                targets[counted],
-                sample_weight[counted],
-            )
+        rng = check_random_state(self.random_state)
         if partial:
-            rng = self.__dict__.setdefault(
-                "_partial_fit_rng", check_random_state(self.random_state)
-            )
-        else:
-            rng = check_random_state(self.random_state)
-        if where is None:
-            X, targets, sample_weight, validation = self._validation_data(
-                X, targets, sample_weight, X_val, y_val, rng, partial
-            )
-        else:
-            # The split is made on row indices, with the same random draws.
-            rows, targets, sample_weight, validation = self._validation_data(
-                np.arange(X.shape[0]), targets, sample_weight, X_val, y_val, rng,
-                partial, like=X,
-            )  # fmt: skip
-            if validation is not None and validation.X is None:  # a split
-                validation.X = take(X, validation.rows)
-            X = take(X, rows) if len(rows) < X.shape[0] else X
+            rng = self.__dict__.setdefault("_partial_fit_rng", rng)
+        X, targets, sample_weight, validation = split_validation(
+            self, X, targets, sample_weight, X_val, y_val, rng, partial
+        )
         if validation is not None:
             validation.scoring = validation_scoring(self, validation, scorer)
-        if not from_current_weights:
-            self._start_afresh(X.shape[1], numpy_dtype(X), rng, validation is not None)
-            if where is not None:
-                self._move_model_to(where)
+        if not continued:
+            self._start_afresh(X.shape[1], numpy_dtype(X), rng)
         if where is not None:
-            targets = from_numpy(targets, like=X)
-            sample_weight = from_numpy(sample_weight, like=X)
-            if validation is not None:
-                validation.y = from_numpy(validation.y, like=X)
-                validation.sample_weight = from_numpy(validation.sample_weight, X)
-        history = self._history(validation is not None)
+            move_model_to(self, where)
+            self._class_totals = from_numpy(self._class_totals, like=X)
+            targets, sample_weight = moved_for_training(
+                X, targets, sample_weight, validation
+            )
+        history = self._history(validation)
+        settings = self._loop_settings(X.shape[0], rng, validation, partial, continued)
         if self.solver == "lbfgs":
-            return self._fit_lbfgs(X, targets, sample_weight, validation, history)
-        return self._fit_stochastic(
-            X, targets, sample_weight, validation, history, rng, partial,
-            from_current_weights,
-        )  # fmt: skip
+            self._optimizer = None
+            outcome = _lbfgs.minimize(
+                self._params(), X, targets, sample_weight, settings, history,
+                l2=self.l2, max_fun=self.max_fun, output=self.out_activation_,
+                validation=validation,
+            )  # fmt: skip
+        else:
+            outcome = self._train_in_passes(
+                X, targets, sample_weight, settings, history, validation, rng, partial
+            )
+        self._keep(outcome, history, settings)
+        warn_about_training(self, outcome, partial)
+        return self
 
-    def _fit_stochastic(
-        self, X, targets, sample_weight, validation, history, rng, partial,
-        from_current_weights,
+    def _history(self, validation):
+        """The record of the passes to extend, its comparison afresh if rescored.
+
+        Scores of another ``scoring`` (accuracies, minus losses...) are on
+        another scale: when a warm-started fit scores its validation set
+        otherwise than the passes before it, its passes compete among
+        themselves.
+        """
+        history = _training.History.of_model(vars(self), validation is not None)
+        if validation is not None:
+            if vars(self).get("_scored_with", self.scoring) != self.scoring:
+                history.best_validation_score = -np.inf
+            self._scored_with = self.scoring
+        return history
+
+    def _loop_settings(self, n_samples, rng, validation, partial, continued):
+        """The training loop's settings (L-BFGS reads those it needs)."""
+        shuffling = None
+        if self.shuffle:
+            # partial_fit's passes continue the previous call's order, as fit's do.
+            order = self.__dict__.get("_partial_fit_order") if partial else None
+            shuffling = _training.Shuffling(rng, order)
+        on_validation = self.early_stopping and validation is not None and not partial
+        return _training.Settings(
+            max_passes=1 if partial else self.max_iter,
+            batch_size=min(self.batch_size or n_samples, n_samples),
+            shuffling=shuffling,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            early_stopping=on_validation,
+            starting_weights_compete=continued,
+            activation=self.activation,
+            samples_before=self.t_,
+            verbose=self.verbose,
+        )
+
+    def _train_in_passes(
+        self, X, targets, sample_weight, settings, history, validation, rng, partial
     ):  # fmt: skip
         """Train with the training loop: passes of mini-batch steps."""
-        max_passes = 1 if partial else self.max_iter
-        batch_size = min(self.batch_size or X.shape[0], X.shape[0])
-        optimizer = self._optimizer_for(partial)
+        optimizer = optimizer_for(
+            self._params(),
+            self.get_params(deep=False),
+            previous=self.__dict__.get("_optimizer") if partial else None,
+        )
         steps = _steps.steps_for(
-            X, batch_size, self._params(), optimizer, self.activation, self.l2,
-            self.out_activation_, self.dropout, self._dropout_rng(rng),
+            X, settings.batch_size, self._params(), optimizer, self.activation,
+            self.l2, self.out_activation_, self.dropout, self._dropout_rng(rng),
         )  # fmt: skip
-        on_validation = self.early_stopping and validation is not None and not partial
 
         def labels():
             return labels_of(to_numpy(targets), self.classes_)
 
-        fit_task = self._init_callback_context(max_subtasks=max_passes)
-        fit_task.call_on_fit_task_begin(estimator=self, X=X, y=labels)
+        callbacks = PassCallbacks(self, X, labels, settings.max_passes)
+        callbacks.fit_begun()
         outcome = _training.train(
-            steps, X, targets, sample_weight,
-            max_passes=max_passes,
-            batch_size=batch_size,
-            shuffle=self.shuffle,
-            rng=rng,
-            history=history,
-            stopping=_training.NoImprovement(
-                self.n_iter_no_change, self.tol, on_validation
-            ),
-            validation=validation,
-            activation=self.activation,
-            best_weights=(
-                self._best_weights_so_far(validation, from_current_weights)
-                if on_validation
-                else None
-            ),
-            hooks=PassCallbacks(fit_task, self, X, labels),
-            samples_before=self.t_,
-            verbose=self.verbose,
+            steps, X, targets, sample_weight, settings, history, validation,
+            hooks=callbacks,
         )  # fmt: skip
-        fit_task.call_on_fit_task_end(
-            estimator=self,
-            X=X,
-            y=labels,
-            reconstruction_attributes=lambda: weights_as_attributes(outcome.params),
-        )
-
-        self.W1_, self.b1_, self.W2_, self.b2_ = outcome.params
+        callbacks.fit_ended(outcome.params)
         self._optimizer = optimizer
-        if not is_numpy(X) and self._class_totals is not None:
-            self._class_totals = from_numpy(self._class_totals, like=X)
+        if partial and settings.shuffling is not None:
+            self._partial_fit_order = settings.shuffling.order
+        return outcome
+
+    def _keep(self, outcome, history, settings):
+        """Store what a training learned: weights, counters, the history."""
+        self.W1_, self.b1_, self.W2_, self.b2_ = outcome.params
         self.n_iter_ = outcome.n_passes
         self.t_ += outcome.samples_seen
-        self._store_history(
-            history, best_loss=None if on_validation else history.best_loss
-        )
-        self._warn_about(outcome, max_passes, partial)
-        return self
-
-    def _fit_lbfgs(self, X, targets, sample_weight, validation, history):
-        """Minimise the loss over all the data with SciPy's L-BFGS-B."""
-        outcome = _lbfgs.minimize(
-            self._params(), X, targets, sample_weight,
-            activation=self.activation, l2=self.l2, max_iter=self.max_iter,
-            max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
-            output=self.out_activation_,
-        )  # fmt: skip
-        self.W1_, self.b1_, self.W2_, self.b2_ = outcome.params
-        self._optimizer = None
-        if not is_numpy(X) and self._class_totals is not None:
-            self._class_totals = from_numpy(self._class_totals, like=X)
-        self.n_iter_ = outcome.n_iter
-        history.loss_curve.extend(outcome.losses)
-        if validation is not None:  # the final weights' scores
-            history.record_validation(
-                *validation.score_and_loss(self._params(), self.activation)
-            )
-        self._store_history(history, best_loss=None)
-        self.loss_ = outcome.loss
-        if outcome.interrupted:
-            warnings.warn(
-                f"{type(self).__name__}: training interrupted (KeyboardInterrupt) "
-                f"after iteration {outcome.n_iter} of lbfgs; the model keeps its "
-                "weights and can be used. Call fit again with warm_start=True to "
-                "continue.",
-                FitInterruptedWarning,
-                stacklevel=5,
-            )
-        elif not outcome.converged:
-            warnings.warn(
-                f"{type(self).__name__}: lbfgs stopped after {outcome.n_iter} "
-                f"iterations without converging ({outcome.message}). Increase "
-                "max_iter (or max_fun), or scale the data.",
-                ConvergenceWarning,
-                stacklevel=5,
-            )
-        return self
-
-    def _store_history(self, history, best_loss):
-        """The fitted attributes that record the passes (or iterations)."""
-        self.loss_curve_ = history.loss_curve
-        self.loss_ = history.loss_curve[-1] if history.loss_curve else None
-        self.best_loss_ = best_loss
-        self.validation_scores_ = history.validation_scores
-        self.validation_loss_curve_ = history.validation_losses
-        self.best_validation_score_ = history.best_validation_score
+        # As MLPClassifier: no best loss when early stopping decides, or lbfgs.
+        best_loss_known = self.solver != "lbfgs" and not settings.early_stopping
+        vars(self).update(history.attributes(best_loss_known))
+        if outcome.loss is not None:  # the final weights' (lbfgs)
+            self.loss_ = outcome.loss
 
     def _check_dropout_solver(self):
         if self.dropout > 0 and self.solver == "lbfgs":
@@ -1065,7 +956,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             return None
         return np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
 
-    def _start_afresh(self, n_features, dtype, rng, with_validation):
+    def _start_afresh(self, n_features, dtype, rng):
         """Draw the initial weights and empty the training record."""
         self.W1_, self.b1_, self.W2_, self.b2_ = _network.init_params(
             n_features, int(self.hidden_size), self._n_output_units(), self.activation,
@@ -1073,287 +964,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         )  # fmt: skip
         self.n_iter_ = 0
         self.t_ = 0
-        self.loss_curve_ = []
-        self.best_loss_ = np.inf
-        self.validation_scores_ = [] if with_validation else None
-        self.validation_loss_curve_ = [] if with_validation else None
-        self.best_validation_score_ = -np.inf if with_validation else None
-
-    def _best_weights_so_far(self, validation, from_current_weights):
-        """What a pass must beat to be kept by early stopping.
-
-        A continued fit starts from weights that may be better than any of its
-        passes: they compete too, scored on this fit's validation set.
-        """
-        if not from_current_weights:
-            return _training.BestWeights()
-        score, _ = validation.score_and_loss(self._params(), self.activation)
-        return _training.BestWeights(
-            score, tuple(copy_array(p) for p in self._params())
-        )
-
-    def _history(self, with_validation):
-        """The model's record of its passes, for the training loop to extend."""
-        history = _training.History(
-            loss_curve=self.loss_curve_,
-            best_loss=np.inf if self.best_loss_ is None else self.best_loss_,
-            validation_scores=self.validation_scores_,
-            validation_losses=self.validation_loss_curve_,
-            best_validation_score=self.best_validation_score_,
-        )
-        if with_validation and history.validation_scores is None:
-            # A model trained without a validation set gets one now.
-            history.validation_scores, history.validation_losses = [], []
-            history.best_validation_score = -np.inf
-        return history
-
-    def _optimizer_for(self, partial):
-        """The update rule: partial_fit continues the previous one's state."""
-        previous = getattr(self, "_optimizer", None)
-        if self.solver == "sgd":
-            settings = dict(
-                momentum=self.momentum,
-                nesterov=self.nesterovs_momentum,
-                schedule=self.learning_rate,
-                power_t=self.power_t,
-            )
-            if partial and isinstance(previous, GradientDescent):
-                if previous.initial_learning_rate != self.alpha:
-                    previous.initial_learning_rate = self.alpha
-                    previous.learning_rate = self.alpha
-                vars(previous).update(settings)
-                return previous
-            return GradientDescent(self._params(), self.alpha, **settings)
-        if partial and isinstance(previous, Adam):
-            previous.learning_rate = self.alpha
-            return previous
-        return Adam(self._params(), self.alpha, self.beta_1, self.beta_2, self.epsilon)
-
-    def _warn_about(self, outcome, max_passes, partial):
-        """The fit's warnings: an interrupted or an unconverged training."""
-        if outcome.stopped_by == "interrupt":
-            kept = (
-                "the best pass's weights (early stopping)"
-                if outcome.kept_best
-                else "the weights of the last completed step"
-            )
-            warnings.warn(
-                f"{type(self).__name__}: training interrupted (KeyboardInterrupt) "
-                f"{outcome.interrupted_at} ({outcome.n_passes} of {max_passes} "
-                "passes complete); "
-                f"the model keeps {kept} and can be used. Call fit again "
-                "with warm_start=True, or partial_fit, to continue.",
-                FitInterruptedWarning,
-                stacklevel=6,
-            )
-        elif outcome.stopped_by == "max passes" and not partial:
-            warnings.warn(
-                f"{type(self).__name__}: max_iter={self.max_iter} passes reached "
-                "and the training has not converged yet. Increase max_iter or "
-                "alpha (the learning rate), or switch to solver='adam'.",
-                ConvergenceWarning,
-                stacklevel=6,
-            )
-
-    def _check_same_network(self, partial):
-        """Refuse to continue training a network of another size than asked."""
-        fitted = self.W1_.shape[0]
-        if fitted != self.hidden_size:
-            if partial:
-                how, fresh = "partial_fit", "call fit with warm_start=False"
-            else:
-                how, fresh = "fit with warm_start=True", "set warm_start=False"
-            raise ValueError(
-                f"hidden_size={self.hidden_size}, but the fitted network has "
-                f"{fitted} hidden units: {how} continues training the fitted "
-                "network and "
-                f"cannot change its size. Set hidden_size back to {fitted}, or "
-                f"{fresh} to train a new network of {self.hidden_size} units."
-            )
-
-    def _training_data(self, X, y, sample_weight, from_current_weights, partial):
-        """Validated X, the network's targets (``_targets.encode_labels``), the weights.
-
-        Under array API dispatch X keeps its namespace and device; the targets
-        and weights are NumPy arrays (labels are prepared in NumPy).
-        """
-        where = array_namespace(X)
-        if where is None:
-            dtypes = (np.float64, np.float32)
-        else:
-            dtypes = (where[0].float64, where[0].float32)
-        X, y = validate_data(
-            self,
-            X,
-            as_numpy(y),
-            accept_sparse="csr" if where is None else False,
-            dtype=self.W1_.dtype if from_current_weights else dtypes,
-            reset=not from_current_weights,
-            multi_output=True,
-        )
-        y = as_numpy(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if from_current_weights or partial:
-            # partial_fit's first call: classes_ comes from `classes`.
-            self._check_same_kind_of_targets(y, first=not from_current_weights)
-        else:
-            self._set_output_for(y)
-        dtype = numpy_dtype(X)
-        targets = encode_labels(y, self.classes_, dtype)
-        if from_current_weights and not partial:
-            check_every_class(targets, self.classes_)
-        # Only X's length and dtype matter to the weights: a NumPy stand-in.
-        shape_of_X = X if where is None else np.empty((X.shape[0], 0), dtype)
-        sample_weight = self._training_weights(
-            as_numpy(sample_weight), shape_of_X, targets, partial
-        )
-        return X, targets, sample_weight
-
-    def _set_output_for(self, y):
-        """Set ``classes_`` and the output layer for the targets y of a new fit."""
-        multilabel = kind_of_targets(y, type(self).__name__) == "multilabel-indicator"
-        self._multilabel = multilabel
-        if multilabel:
-            self.classes_ = np.arange(y.shape[1])
-        else:
-            self.classes_ = np.unique(y)
-            check_two_classes(self.classes_, type(self).__name__)
-        self.out_activation_ = output_activation(multilabel, len(self.classes_))
-
-    def _check_same_kind_of_targets(self, y, first):
-        """Continued training needs the kind of targets the network was built for.
-
-        ``first`` marks partial_fit's first call, where ``classes`` gave
-        ``classes_`` and the output layer is set here.
-        """
-        multilabel = kind_of_targets(y, type(self).__name__) == "multilabel-indicator"
-        if first:
-            if multilabel:
-                check_indicator_width(y, self.classes_)
-            self.out_activation_ = output_activation(multilabel, len(self.classes_))
-            self._multilabel = multilabel
-            return
-        check_same_kind_of_targets(y, multilabel, self._is_multilabel(), self.classes_)
-
-    def _training_weights(self, sample_weight, X, targets, partial):
-        """The sample weights times the class weights; keeps the class totals.
-
-        partial_fit's "balanced" weights follow the class totals of all the data
-        passed to partial_fit so far; fit uses its own data's totals.
-        """
-        earlier = to_numpy(self.__dict__.get("_class_totals")) if partial else None
-        sample_weight, self._class_totals = training_weights(
-            sample_weight, X, targets, self.class_weight, self.classes_, earlier
-        )
-        return sample_weight
-
-    def _validation_set(self, X_val, y_val, dtype, like=None):
-        """The validation set given to fit; in the namespace of ``like`` if given."""
-        if X_val is None or y_val is None:
-            raise ValueError(
-                "X_val and y_val must be given together; got only "
-                f"{'X_val' if y_val is None else 'y_val'}."
-            )
-        if like is not None:  # everything follows X
-            X_val = moved_like(X_val, like, "X_val")
-            dtype = like.dtype
-        try:
-            X_val = validate_data(
-                self, X_val, accept_sparse="csr", dtype=dtype, reset=False,
-                ensure_all_finite=False,
-            )  # fmt: skip
-        except ValueError as exc:  # its message speaks of X
-            raise ValueError(f"X_val: {exc}") from exc
-        assert_all_finite(X_val, input_name="X_val", estimator_name=type(self).__name__)
-        y_val = np.asarray(as_numpy(y_val))
-        multilabel = self._is_multilabel()
-        shape = (
-            f"(n_val, {len(self.classes_)}), an indicator matrix as y"
-            if multilabel
-            else "(n_val,), one label per row of X_val"
-        )
-        if y_val.ndim != (2 if multilabel else 1) or (
-            y_val.shape[0] != X_val.shape[0]
-            or (multilabel and y_val.shape[1] != len(self.classes_))
-        ):
-            raise ValueError(
-                f"y_val must have shape {shape}; got shape {y_val.shape} for "
-                f"X_val of shape {X_val.shape}."
-            )
-        if multilabel:
-            kind_of_targets(y_val, type(self).__name__, name="y_val")
-        y_val = encode_labels(y_val, self.classes_, numpy_dtype(X_val), name="y_val")
-        return _training.ValidationSet(X_val, y_val, output=self.out_activation_)
-
-    def _split_validation(self, X, targets, sample_weight, rng):
-        """Hold out ``validation_fraction`` of the data, stratified by class.
-
-        Multilabel targets have no classes to stratify by: the samples are held
-        out at random, as MLPClassifier does.
-        """
-        if targets.ndim == 2:
-            X, X_val, targets, y_val, sample_weight, w_val = train_test_split(
-                X, targets, sample_weight, test_size=self.validation_fraction,
-                random_state=rng,
-            )  # fmt: skip
-            validation = _training.ValidationSet(X_val, y_val, w_val, "logistic")
-            return X, targets, sample_weight, validation
-        X, X_val, targets, y_val, sample_weight, w_val = stratified_hold_out(
-            X,
-            targets,
-            sample_weight,
-            fraction=self.validation_fraction,
-            random_state=rng,
-            remedy="Pass a validation set of your own as X_val, y_val, give more "
-            "samples per class or a larger validation_fraction, or set "
-            "early_stopping=False.",
-            if_impossible="warn",
-            stacklevel=7,  # the caller of fit
-        )
-        validation = _training.ValidationSet(X_val, y_val, w_val, self.out_activation_)
-        return X, targets, sample_weight, validation
-
-    def _validation_data(
-        self, X, targets, sample_weight, X_val, y_val, rng, partial, like=None
-    ):
-        """The validation set: the one given, a held-out split, or None.
-
-        With ``like`` (training data of another namespace than NumPy's), X holds
-        row indices: a held-out split's validation set then has ``X=None`` and
-        its rows in ``rows``, and a given one is moved to ``like``'s namespace.
-        """
-        if X_val is not None or y_val is not None:
-            dtype = None if like is not None else X.dtype
-            validation = self._validation_set(X_val, y_val, dtype, like)
-            return X, targets, sample_weight, validation
-        if self.early_stopping and not partial and self.solver != "lbfgs":
-            X, targets, sample_weight, validation = self._split_validation(
-                X, targets, sample_weight, rng
-            )
-            if like is not None:
-                validation.rows, validation.X = validation.X, None
-            return X, targets, sample_weight, validation
-        return X, targets, sample_weight, None
-
-
-def _warn_if_unscaled(X):
-    """Warn when features are so large that the network cannot train well."""
-    values = X.data if hasattr(X, "tocsr") else X  # a sparse matrix's stored values
-    if math.prod(values.shape) == 0:
-        return
-    xp = namespace(values)
-    largest = max(float(xp.max(values)), -float(xp.min(values)))
-    if largest > _LARGE_FEATURE:
-        warnings.warn(
-            f"X has values up to {largest:g} in magnitude. The network trains "
-            "well only on features of about unit scale: with raw pixels (0-255) "
-            "the hidden units die and the model predicts one class. Scale X "
-            "first: X / 255 for MNIST pixels, or StandardScaler / MinMaxScaler "
-            "in a Pipeline.",
-            UnscaledInputWarning,
-            stacklevel=5,
-        )
+        vars(self).update(_training.History().attributes())
 
 
 def _bounded(Z2):
@@ -1390,17 +1001,9 @@ def _log_tiny(dtype):
     return np.log(np.finfo(dtype).tiny, dtype=dtype)
 
 
-_TRAINING_STATE = ("_optimizer", "_partial_fit_rng", "_class_totals")
-# Private parts of the fitted model, kept and restored with its attributes.
-_PRIVATE_MODEL_STATE = ("_multilabel",)
 _VERSION_STAMP = "_saved_with_versions"
 
 
-def _is_model_state(name):
-    """Fitted attributes (``W1_``, ``classes_``...) and private training state."""
-    return (name.endswith("_") and not name.startswith("__")) or (
-        name in _TRAINING_STATE + _PRIVATE_MODEL_STATE
-    )
 
 
 def _read_only(array):

@@ -1,19 +1,18 @@
 """The stratified hold-out of a validation set, shared by the estimator and the CLI."""
 
 import math
-import warnings
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
+from sklearn_scratchnet._warnings import warn
 from sklearn_scratchnet.exceptions import ValidationSplitWarning
 
 
 def stratified_hold_out(
-    X, y, *arrays, fraction, random_state, remedy="", if_impossible="raise",
-    stacklevel=2,
-):  # fmt: skip
+    X, y, *arrays, fraction, random_state, remedy="", if_impossible="raise"
+):
     """Split off ``fraction`` of the samples as a validation set, class by class.
 
     Every class keeps its share in both parts, as scikit-learn's
@@ -40,8 +39,9 @@ def stratified_hold_out(
     if_impossible : {"raise", "warn"}, default="raise"
         When stratifying is impossible: raise a ValueError, as scikit-learn
         does, or warn with a :class:`~sklearn_scratchnet.exceptions.
-        ValidationSplitWarning` and hold the samples out at random among those
-        whose class keeps another sample for training.
+        ValidationSplitWarning` (at the first caller outside the package) and
+        hold the samples out at random among those whose class keeps another
+        sample for training.
 
     Returns
     -------
@@ -77,12 +77,11 @@ def stratified_hold_out(
     if if_impossible == "raise" or n_spare == 0:
         raise ValueError(f"{message} {remedy}".rstrip())
     n_val = min(n_val, n_spare)
-    warnings.warn(
+    warn(
         f"{message} Held out {n_val} samples at random instead, none of them the "
         f"last sample of its class, so every class is trained on; the validation "
         f"score is noisy. {remedy}".rstrip(),
         ValidationSplitWarning,
-        stacklevel=stacklevel,
     )
     train, val = _hold_out_keeping_every_class(y, n_val, random_state)
     return [part for a in (X, y, *arrays) for part in (a[train], a[val])]

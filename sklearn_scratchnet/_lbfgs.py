@@ -13,45 +13,13 @@ parameter vector and its gradient travel to NumPy for SciPy, once per
 evaluation.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 import scipy.optimize
 
 from sklearn_scratchnet import _network
 from sklearn_scratchnet._interrupt import deferred_keyboard_interrupt
 from sklearn_scratchnet._namespace import from_numpy, numpy_dtype, to_numpy
-
-
-@dataclass
-class LbfgsOutcome:
-    """How an L-BFGS-B minimisation ended.
-
-    Attributes
-    ----------
-    params : tuple of ndarray
-        The final ``(W1, b1, W2, b2)``, in the dtype of the starting ones.
-    loss : float
-        The loss of the final parameters.
-    n_iter : int
-        Iterations made.
-    losses : list of float
-        The loss after each iteration.
-    converged : bool
-        Whether SciPy reports convergence (rather than a limit reached).
-    message : str
-        SciPy's account of why it stopped.
-    interrupted : bool
-        Whether Ctrl-C stopped it, after a whole iteration.
-    """
-
-    params: tuple
-    loss: float
-    n_iter: int
-    losses: list
-    converged: bool
-    message: str
-    interrupted: bool = False
+from sklearn_scratchnet._training import TrainingOutcome
 
 
 def pack(arrays):
@@ -77,10 +45,13 @@ def unpack(vector, like):
 
 
 def minimize(
-    params, X, y, sample_weight, *, activation, l2, max_iter, max_fun, tol,
-    verbose=False, output="softmax",
+    params, X, y, sample_weight, settings, history, *, l2, max_fun,
+    output="softmax", validation=None,
 ):  # fmt: skip
     """Minimise the loss of the network ``params`` on ``(X, y)`` with L-BFGS-B.
+
+    Each iteration's loss is recorded in ``history``, as the loop records a
+    pass's; the validation set, if any, is scored once, on the final weights.
 
     Parameters
     ----------
@@ -92,25 +63,28 @@ def minimize(
         The targets, as ``_network.targets`` takes them.
     sample_weight : ndarray of shape (n_samples,)
         Positive weights.
-    activation : str
-        The hidden activation.
+    settings : _training.Settings
+        ``max_passes`` (the most iterations), ``tol`` (stop when no gradient
+        component exceeds it, SciPy's ``gtol``), ``activation`` and
+        ``verbose`` (print the loss after each iteration).
+    history : _training.History
+        Earlier trainings' record; the iterations are appended.
     l2 : float
         L2 penalty strength.
-    max_iter : int
-        The most iterations.
     max_fun : int
         The most loss evaluations.
-    tol : float
-        Stop when no gradient component exceeds it (SciPy's ``gtol``).
-    verbose : bool, default=False
-        Print the loss after each iteration.
     output : {"softmax", "logistic"}, default="softmax"
         The output activation.
+    validation : _training.ValidationSet, default=None
+        Scored on the final weights.
 
     Returns
     -------
-    outcome : LbfgsOutcome
+    outcome : TrainingOutcome
+        ``stopped_by`` is "converged", "not converged" (a limit reached, see
+        ``message``) or "interrupt" (Ctrl-C, after a whole iteration).
     """
+    activation = settings.activation
 
     def loss_and_gradient(vector):
         current = unpack(vector, params)
@@ -119,30 +93,56 @@ def minimize(
         )
         return loss, pack(grads)
 
-    losses = []
+    result, interrupted = _run_scipy(
+        loss_and_gradient, pack(params), settings, max_fun, history
+    )
+    final = unpack(result.x, params)
+    if validation is not None:
+        history.record_validation(*validation.score_and_loss(final, activation))
+    n_iter = min(int(result.nit), settings.max_passes)
+    stopped_by = "converged" if result.status == 0 else "not converged"
+    return TrainingOutcome(
+        params=final,
+        n_passes=n_iter,
+        samples_seen=0,
+        stopped_by="interrupt" if interrupted else stopped_by,
+        interrupted_at=f"after iteration {n_iter} of lbfgs",
+        message=str(result.message),
+        loss=float(result.fun),
+    )
+
+
+def _run_scipy(loss_and_gradient, start, settings, max_fun, history):
+    """SciPy's L-BFGS-B from ``start``; each iteration's loss goes to ``history``.
+
+    Ctrl-C stops it after a whole iteration.
+
+    Returns
+    -------
+    result : scipy.optimize.OptimizeResult
+        SciPy's result.
+    interrupted : bool
+        Whether Ctrl-C stopped it.
+    """
+    n_before = len(history.loss_curve)
     with deferred_keyboard_interrupt() as interrupt:
 
         def after_iteration(intermediate_result):
-            losses.append(float(intermediate_result.fun))
-            if verbose:
-                print(f"Iteration {len(losses)}, loss = {losses[-1]:.8f}")
+            history.record(float(intermediate_result.fun))
+            if settings.verbose:
+                n_iter = len(history.loss_curve) - n_before
+                print(f"Iteration {n_iter}, loss = {history.loss_curve[-1]:.8f}")
             if interrupt.requested:
                 raise StopIteration  # SciPy stops with the current parameters
 
         result = scipy.optimize.minimize(
             loss_and_gradient,
-            pack(params),
+            start,
             method="L-BFGS-B",
             jac=True,
             callback=after_iteration,
-            options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
-        )
-    return LbfgsOutcome(
-        params=unpack(result.x, params),
-        loss=float(result.fun),
-        n_iter=min(int(result.nit), max_iter),
-        losses=losses,
-        converged=result.status == 0,
-        message=str(result.message),
-        interrupted=interrupt.requested,
-    )
+            options={
+                "maxfun": max_fun, "maxiter": settings.max_passes, "gtol": settings.tol
+            },
+        )  # fmt: skip
+    return result, interrupt.requested

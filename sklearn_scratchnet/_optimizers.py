@@ -1,5 +1,8 @@
 """Update rules: the note's gradient descent (with momentum, schedules) and Adam.
 
+:func:`optimizer_for` builds the rule an estimator's parameters name, or
+continues the previous ``partial_fit`` call's.
+
 Each optimizer is a small object whose method ``update(params, grads)`` changes
 the parameter arrays in place (so their dtype, float32 or float64, never changes)
 and keeps whatever state it needs between calls, which is what lets
@@ -96,6 +99,21 @@ class GradientDescent(_UpdateRule):
         state.setdefault("initial_learning_rate", state["learning_rate"])
         self.__dict__.update(state)
 
+    def continued(self, learning_rate, momentum, nesterov, schedule, power_t):
+        """This rule, its velocities kept, with new settings (``partial_fit``).
+
+        A new initial learning rate restarts the step size from it; the same
+        one keeps the step size its schedule has reached.
+        """
+        if learning_rate != self.initial_learning_rate:
+            self.initial_learning_rate = learning_rate
+            self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.schedule = schedule
+        self.power_t = power_t
+        return self
+
     def update_part(self, index, param, grad, part=slice(None)):
         """Update ``param[part]``, the parameter number ``index``, in place."""
         if part != slice(None):
@@ -175,6 +193,14 @@ class Adam(_UpdateRule):
         """The second moment estimates ``v``, one array per parameter."""
         return [(1 - self.beta_2) * V for V in self.second_moment_sums]
 
+    def continued(self, learning_rate):
+        """This rule, its moments and step count kept, with a new learning rate.
+
+        The decay rates stay those the moments were accumulated with.
+        """
+        self.learning_rate = learning_rate
+        return self
+
     def start_step(self):
         """Count a new step ``t``."""
         self.t += 1
@@ -237,4 +263,40 @@ class Adam(_UpdateRule):
         self.__dict__.update(state)
 
 
-OPTIMIZERS = {"sgd": GradientDescent, "adam": Adam}
+def optimizer_for(params, parameters, previous=None):
+    """The update rule that an estimator's parameters name, for ``params``.
+
+    Parameters
+    ----------
+    params : tuple of ndarray
+        ``(W1, b1, W2, b2)``: the shapes of the rule's state.
+    parameters : mapping
+        The estimator's parameters (``get_params()``): ``solver`` ("sgd" or
+        "adam"), ``alpha`` (the learning rate) and the rule's own:
+        ``momentum``, ``nesterovs_momentum``, ``learning_rate`` (the schedule)
+        and ``power_t`` for "sgd"; ``beta_1``, ``beta_2`` and ``epsilon`` for
+        "adam".
+    previous : GradientDescent, Adam or None, default=None
+        The rule of the previous ``partial_fit`` call: continued (its state
+        kept, see ``continued``) when it is the solver's rule.
+
+    Returns
+    -------
+    optimizer : GradientDescent or Adam
+    """
+    alpha = parameters["alpha"]
+    if parameters["solver"] == "sgd":
+        settings = dict(
+            momentum=parameters["momentum"],
+            nesterov=parameters["nesterovs_momentum"],
+            schedule=parameters["learning_rate"],
+            power_t=parameters["power_t"],
+        )
+        if isinstance(previous, GradientDescent):
+            return previous.continued(alpha, **settings)
+        return GradientDescent(params, alpha, **settings)
+    if isinstance(previous, Adam):
+        return previous.continued(alpha)
+    return Adam(
+        params, alpha, parameters["beta_1"], parameters["beta_2"], parameters["epsilon"]
+    )

@@ -1,23 +1,27 @@
-"""The training loop: passes over the data in mini-batches, until a rule says stop.
+"""The training loop: passes over the data in mini-batches, until a reason to stop.
 
-The loop knows no estimator. It is handed the training data, a step object (see
-``_steps``: one gradient step per mini-batch), the :class:`History` of earlier
-passes, a stopping rule and, optionally, a validation set, and it returns a
-:class:`TrainingOutcome`. It is layered as::
+The loop knows no estimator. It is handed a step object (see ``_steps``: one
+gradient step per mini-batch), the training data, its :class:`Settings`, the
+:class:`History` of earlier passes and, optionally, a validation set and
+callback hooks, and it returns a :class:`TrainingOutcome`. As skorch's loop, it
+is layered in functions of a screen or less::
 
-    train             passes, Ctrl-C, divergence, the outcome
-      run_pass        one pass: shuffling, mini-batches
-        steps.step    forward, loss, backward and update of one batch
-      record_pass     validation score, progress, best weights, history
-      reason_to_stop  callbacks, Ctrl-C, the stopping rule
+    train                     the loop's entry: Loop(...).run()
+      Loop.run                passes until a reason to stop; Ctrl-C; outcome
+        Loop.run_single_pass  one pass, its record, the verdict on it
+          Loop.run_pass       the samples' order, a step per mini-batch
+            steps.step        forward, loss, backward and update of one batch
+          Loop.end_pass       validation score, best weights, history
+    Stopping                  the one place that decides why training stops
 
 A pass is one sweep over the training data (an "epoch"). The loop updates the
 parameters and the history in place; the estimator keeps a copy of its model to
-put back should the training fail.
+put back should the training fail. L-BFGS (``_lbfgs``) records its iterations
+in the same :class:`History` and ends with a :class:`TrainingOutcome` too.
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,11 +53,54 @@ class History:
         Highest validation score so far; None without a validation set.
     """
 
-    loss_curve: list
+    loss_curve: list = field(default_factory=list)
     best_loss: float = np.inf
     validation_scores: list | None = None
     validation_losses: list | None = None
     best_validation_score: float | None = None
+
+    @classmethod
+    def of_model(cls, attributes, with_validation):
+        """The history that a model's fitted attributes record, to extend.
+
+        Parameters
+        ----------
+        attributes : mapping
+            The model's attributes (``vars(estimator)``), named as
+            MLPClassifier's: ``loss_curve_``, ``best_loss_`` (None: not
+            known), ``validation_scores_``, ``validation_loss_curve_`` and
+            ``best_validation_score_``.
+        with_validation : bool
+            Whether the passes to come score a validation set: a model
+            trained without one gets empty validation records.
+        """
+        best_loss = attributes["best_loss_"]
+        history = cls(
+            loss_curve=attributes["loss_curve_"],
+            best_loss=np.inf if best_loss is None else best_loss,
+            validation_scores=attributes["validation_scores_"],
+            validation_losses=attributes["validation_loss_curve_"],
+            best_validation_score=attributes["best_validation_score_"],
+        )
+        if with_validation and history.validation_scores is None:
+            history.validation_scores, history.validation_losses = [], []
+            history.best_validation_score = -np.inf
+        return history
+
+    def attributes(self, best_loss_known=True):
+        """The fitted attributes that record the history (see :meth:`of_model`).
+
+        ``loss_`` is the last pass's loss; ``best_loss_`` is None unless
+        ``best_loss_known``.
+        """
+        return {
+            "loss_curve_": self.loss_curve,
+            "loss_": self.loss_curve[-1] if self.loss_curve else None,
+            "best_loss_": self.best_loss if best_loss_known else None,
+            "validation_scores_": self.validation_scores,
+            "validation_loss_curve_": self.validation_losses,
+            "best_validation_score_": self.best_validation_score,
+        }
 
     def record(self, loss, validation_score=None, validation_loss=None):
         """Append a pass's training loss and, with a validation set, its scores."""
@@ -119,49 +166,78 @@ class ValidationSet:
         return float(xp.mean(correct) if w is None else xp.sum(correct * w) / xp.sum(w))
 
 
-class NoImprovement:
-    """MLPClassifier's stopping rule: too many passes without progress.
+class Shuffling:
+    """MLPClassifier's order of the samples: each pass reshuffles the last one's.
 
-    A pass makes progress when it lowers the best training loss so far by at
-    least ``tol`` or, with ``on_validation``, raises the best validation score so
-    far by at least ``tol``. Training stops after more than ``n_iter_no_change``
-    passes in a row without progress.
+    The first pass permutes ``0 .. n_samples - 1``; each later pass permutes the
+    previous pass's order, with draws from the same stream, as MLPClassifier's
+    ``sample_idx = shuffle(sample_idx, random_state=...)`` does.
 
     Parameters
     ----------
-    n_iter_no_change : int
-        Passes without progress that are tolerated.
-    tol : float
-        The least improvement that counts as progress.
-    on_validation : bool
-        Judge progress by the validation score instead of the training loss.
+    rng : numpy.random.RandomState
+        Draws the permutations.
+    order : ndarray of shape (n_samples,) or None, default=None
+        The previous pass's order, if any; one of another length is not
+        continued.
     """
 
-    def __init__(self, n_iter_no_change, tol, on_validation):
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.on_validation = on_validation
-        self.passes_without_progress = 0
+    def __init__(self, rng, order=None):
+        self.rng = rng
+        self.order = order
 
-    def count(self, history, loss, validation_score):
-        """Count a pass, against the bests of ``history`` before this pass."""
-        if self.on_validation:
-            progress = validation_score >= history.best_validation_score + self.tol
-        else:
-            progress = loss <= history.best_loss - self.tol
-        if progress:
-            self.passes_without_progress = 0
-        else:
-            self.passes_without_progress += 1
+    def next_order(self, n_samples):
+        """The next pass's order of the sample indices (a NumPy array)."""
+        if self.order is None or len(self.order) != n_samples:
+            self.order = np.arange(n_samples)
+        self.order = self.order[self.rng.permutation(n_samples)]
+        return self.order
 
-    def restart(self):
-        """Count afresh, as after progress."""
-        self.passes_without_progress = 0
 
-    @property
-    def says_stop(self):
-        """Whether too many passes in a row made no progress."""
-        return self.passes_without_progress > self.n_iter_no_change
+@dataclass
+class Settings:
+    """How the loop trains: passes, mini-batches, order, stopping, printing.
+
+    Attributes
+    ----------
+    max_passes : int
+        Passes to make unless something stops the training earlier (for
+        L-BFGS, iterations).
+    batch_size : int or None, default=None
+        Samples per step; None (or more than the samples) is the full batch.
+    shuffling : Shuffling or None, default=None
+        Draws each pass's order of the samples; None keeps their order.
+    n_iter_no_change : int or float, default=10
+        Passes in a row without progress that are tolerated (see
+        :class:`Stopping`).
+    tol : float, default=1e-4
+        The least improvement that counts as progress (for L-BFGS, the
+        gradient's tolerance).
+    early_stopping : bool, default=False
+        Judge progress by the validation score instead of the training loss,
+        and keep the weights of the pass that scored best.
+    starting_weights_compete : bool, default=False
+        With ``early_stopping``: the starting weights (a continued fit's) are
+        scored first and kept unless a pass beats them.
+    activation : str, default="relu"
+        The hidden activation, for scoring the validation set.
+    samples_before : int, default=0
+        Samples seen by earlier trainings of these parameters: the
+        "invscaling" schedule counts them.
+    verbose : bool, default=False
+        Print a line per pass.
+    """
+
+    max_passes: int
+    batch_size: int | None = None
+    shuffling: Shuffling | None = None
+    n_iter_no_change: float = 10
+    tol: float = 1e-4
+    early_stopping: bool = False
+    starting_weights_compete: bool = False
+    activation: str = "relu"
+    samples_before: int = 0
+    verbose: bool = False
 
 
 class BestWeights:
@@ -178,6 +254,20 @@ class BestWeights:
     def __init__(self, score=-np.inf, params=None):
         self.score = score
         self.params = params
+
+    @classmethod
+    def to_beat(cls, settings, validation, params):
+        """What a pass must beat to be kept; None without early stopping.
+
+        A continued fit starts from weights that may be better than any of
+        its passes: they compete too, scored on this fit's validation set.
+        """
+        if not settings.early_stopping:
+            return None
+        if not settings.starting_weights_compete:
+            return cls()
+        score, _ = validation.score_and_loss(params, settings.activation)
+        return cls(score, tuple(copy(p) for p in params))
 
     def offer(self, score, params):
         """Keep a copy of ``params`` if they score better than any before."""
@@ -199,7 +289,7 @@ class NoHooks:
 
 @dataclass
 class TrainingOutcome:
-    """How a call of :func:`train` ended.
+    """How a training (the loop's, or L-BFGS's) ended.
 
     Attributes
     ----------
@@ -207,15 +297,21 @@ class TrainingOutcome:
         The weights to keep: the best pass's with :class:`BestWeights`, else the
         last step's.
     n_passes : int
-        Complete passes made.
+        Complete passes made (for L-BFGS, iterations).
     samples_seen : int
         Training samples used in steps, counting each pass.
     stopped_by : str
-        "max passes", "no improvement", "callback" or "interrupt".
+        The loop's "max passes", "no improvement", "callback" or "interrupt";
+        L-BFGS's "converged", "not converged" or "interrupt".
     interrupted_at : str or None
         Where Ctrl-C stopped the training, in words.
     kept_best : bool
         Whether ``params`` are the best pass's rather than the last step's.
+    message : str or None
+        L-BFGS-B's account of why it stopped.
+    loss : float or None
+        The loss of the final weights, where known apart from the history
+        (L-BFGS's).
     """
 
     params: tuple
@@ -224,14 +320,120 @@ class TrainingOutcome:
     stopped_by: str
     interrupted_at: str | None = None
     kept_best: bool = False
+    message: str | None = None
+    loss: float | None = None
 
 
-def train(
-    steps, X, y, sample_weight, *, max_passes, batch_size, shuffle, rng, history,
-    stopping, validation=None, activation="relu", best_weights=None,
-    hooks=None, samples_before=0, verbose=False,
-):  # fmt: skip
-    """Train ``steps.params`` for up to ``max_passes`` passes over ``(X, y)``.
+class Stopping:
+    """The one place that decides why training stops.
+
+    During a pass, a non-finite mini-batch loss is divergence, and Ctrl-C stops
+    the pass after the step under way. After a complete pass, divergence (a
+    blown-up loss, non-finite weights) is checked first (:meth:`check_pass`);
+    once the pass is recorded,
+    :meth:`reason` asks, in this order: a callback, Ctrl-C, and
+    MLPClassifier's rule, more than ``n_iter_no_change`` passes in a row
+    without progress (a pass makes progress when it lowers the best training
+    loss so far by at least ``tol`` or, with early stopping, raises the best
+    validation score so far by at least ``tol``). The update rule has the last
+    word: the "adaptive" schedule lowers the learning rate and goes on
+    (``optimizer.stalled()``). Divergence raises a FloatingPointError.
+
+    Parameters
+    ----------
+    settings : Settings
+        ``n_iter_no_change``, ``tol``, ``early_stopping`` and ``verbose``.
+    optimizer : GradientDescent or Adam
+        The update rule.
+    hooks : NoHooks-like
+        ``pass_ended(params)`` is True when a callback asks to stop.
+    interrupt : InterruptRequest
+        Whether Ctrl-C was pressed.
+    """
+
+    def __init__(self, settings, optimizer, hooks, interrupt):
+        self.settings = settings
+        self.optimizer = optimizer
+        self.hooks = hooks
+        self.interrupt = interrupt
+        self.passes_without_progress = 0
+
+    def after_step(self, batch_loss, params, pass_number, best_loss, last):
+        """Whether Ctrl-C stops the pass after this step, not its ``last``."""
+        if not np.isfinite(batch_loss):  # stop at the first bad mini-batch
+            self.check_pass(batch_loss, (), pass_number, best_loss)
+        if self.interrupt.requested and not last:
+            self.check_pass(0.0, params, pass_number, best_loss)
+            return True
+        return False
+
+    @staticmethod
+    def check_pass(loss, params, pass_number, best_loss):
+        """Stop training whose loss or weights blew up, naming the likely cause.
+
+        Non-finite values are divergence; so is a loss above ``DIVERGED_LOSS``
+        that grew ``DIVERGED_FACTOR``-fold over the best pass so far, which a
+        too-large learning rate causes long before anything overflows.
+        """
+        finite = np.isfinite(loss) and all(_all_finite(p) for p in params)
+        blown_up = finite and loss > max(DIVERGED_LOSS, DIVERGED_FACTOR * best_loss)
+        if finite and not blown_up:
+            return
+        what = (
+            f"the loss grew from {best_loss:.4g} to {loss:.4g}"
+            if blown_up
+            else "the loss or the weights became infinite or NaN"
+        )
+        raise FloatingPointError(
+            f"Training diverged in pass {pass_number}: {what}. Lower alpha (the "
+            "learning rate), scale X (for MNIST, X / 255), or use solver='adam'. "
+            "The previous model, if any, is kept."
+        )
+
+    def count(self, history, loss, validation_score):
+        """Count a pass's progress, against the bests of ``history`` before it."""
+        tol = self.settings.tol
+        if self.settings.early_stopping:
+            progress = validation_score >= history.best_validation_score + tol
+        else:
+            progress = loss <= history.best_loss - tol
+        self.passes_without_progress = (
+            0 if progress else self.passes_without_progress + 1
+        )
+
+    def reason(self, params):
+        """Why the training stops after this pass; None to go on.
+
+        Returns
+        -------
+        reason : {"callback", "interrupt", "no improvement"} or None
+        """
+        if self.hooks.pass_ended(params):
+            return "callback"
+        if self.interrupt.requested:
+            return "interrupt"
+        if self.passes_without_progress <= self.settings.n_iter_no_change:
+            return None
+        message = (
+            f"No improvement of at least tol={self.settings.tol} for "
+            f"{self.settings.n_iter_no_change} consecutive passes"
+        )
+        if self.optimizer.stalled():
+            self._say(f"{message}: stopping.")
+            return "no improvement"
+        self.passes_without_progress = 0
+        self._say(
+            f"{message}: learning rate lowered to {self.optimizer.learning_rate:g}."
+        )
+        return None
+
+    def _say(self, message):
+        if self.settings.verbose:
+            print(message)
+
+
+def train(steps, X, y, sample_weight, settings, history, validation=None, hooks=None):
+    """Train ``steps.params`` for up to ``settings.max_passes`` passes over ``(X, y)``.
 
     Parameters
     ----------
@@ -239,35 +441,18 @@ def train(
         Owns the parameters and the optimizer; one gradient step per batch.
     X : ndarray or sparse matrix of shape (n_samples, n_features)
         Training data.
-    y : ndarray of shape (n_samples,)
-        Class indices.
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        The targets, as ``_network.targets`` takes them.
     sample_weight : ndarray of shape (n_samples,)
         Positive weights.
-    max_passes : int
-        Passes to make unless something stops the training earlier.
-    batch_size : int
-        Samples per step, at most ``n_samples``.
-    shuffle : bool
-        Shuffle the samples before each pass of mini-batches.
-    rng : numpy.random.RandomState
-        Draws the shuffling order.
+    settings : Settings
+        How to train.
     history : History
         Earlier passes' record; this training's passes are appended.
-    stopping : NoImprovement
-        The stopping rule.
     validation : ValidationSet, default=None
         Scored after each pass and recorded in ``history``.
-    activation : str, default="relu"
-        The hidden activation, for scoring the validation set.
-    best_weights : BestWeights, default=None
-        Keep the weights of the pass with the best validation score.
     hooks : NoHooks-like, default=None
         ``pass_begun()`` and ``pass_ended(params)`` around each pass.
-    samples_before : int, default=0
-        Samples seen by earlier trainings of these parameters: the
-        "invscaling" schedule counts them.
-    verbose : bool, default=False
-        Print a line per pass.
 
     Returns
     -------
@@ -276,167 +461,158 @@ def train(
     Raises
     ------
     FloatingPointError
-        If the training diverges (see :func:`raise_if_diverged`).
+        If the training diverges (see :meth:`Stopping.check_pass`).
     KeyboardInterrupt
         If raised in the middle of a step, when the weights may be half updated.
     """
-    hooks = hooks or NoHooks()
-    n_samples = X.shape[0]
-    n_passes = samples_seen = 0
-    stopped_by, interrupted_at = "max passes", None
-    with deferred_keyboard_interrupt() as interrupt:
-        try:
-            for pass_number in range(1, max_passes + 1):
-                start_time = time.perf_counter()
-                hooks.pass_begun()
-                loss, n_steps, n_batches = run_pass(
-                    steps, X, y, sample_weight, batch_size, shuffle, rng,
-                    interrupt, pass_number, history.best_loss,
-                )  # fmt: skip
-                if n_steps < n_batches:  # Ctrl-C in the middle of the pass
-                    samples_seen += min(n_steps * batch_size, n_samples)
-                    stopped_by = "interrupt"
-                    interrupted_at = (
-                        f"in pass {pass_number} after {n_steps} of {n_batches} "
-                        "mini-batches"
-                    )
-                    break
-                raise_if_diverged(loss, steps.params, pass_number, history.best_loss)
-                samples_seen += n_samples
-                n_passes += 1
-                score = record_pass(
-                    steps, loss, history, stopping, validation, activation,
-                    best_weights, samples_before + samples_seen,
-                )  # fmt: skip
-                if verbose:
-                    message = f"Epoch {pass_number}, loss = {loss:.6f}"
-                    if score is not None:
-                        message += f", validation score = {score:.4f}"
-                    print(f"{message}, {time.perf_counter() - start_time:.2f}s")
-                reason = reason_to_stop(steps, stopping, hooks, interrupt, verbose)
-                if reason is not None:
-                    stopped_by = reason
-                    if reason == "interrupt":
-                        interrupted_at = f"after pass {pass_number}"
-                    break
-        except KeyboardInterrupt:
-            # Raised, not requested: by a callback, or a second Ctrl-C. Between
-            # steps the weights are whole and training stops as for the first
-            # Ctrl-C; within a step they may be half updated: this training fails.
-            if interrupt.in_step:
-                raise
-            stopped_by = "interrupt"
-            interrupted_at = f"after pass {n_passes}"
-
-    kept_best = best_weights is not None and best_weights.params is not None
-    return TrainingOutcome(
-        params=best_weights.params if kept_best else steps.params,
-        n_passes=n_passes,
-        samples_seen=samples_seen,
-        stopped_by=stopped_by,
-        interrupted_at=interrupted_at,
-        kept_best=kept_best,
-    )
+    loop = Loop(steps, X, y, sample_weight, settings, history, validation)
+    return loop.run(hooks or NoHooks())
 
 
-def record_pass(
-    steps, loss, history, stopping, validation, activation, best_weights,
-    samples_seen,
-):  # fmt: skip
-    """After a complete pass: score it, count its progress, keep and record it.
+@dataclass
+class Loop:
+    """One training: the passes, each a step per mini-batch (see :func:`train`)."""
 
-    Returns
-    -------
-    validation_score : float or None
-        The pass's validation score, None without a validation set.
-    """
-    score = validation_loss = None
-    if validation is not None:
-        score, validation_loss = validation.score_and_loss(steps.params, activation)
-    stopping.count(history, loss, score)
-    if best_weights is not None:
-        best_weights.offer(score, steps.params)
-    history.record(loss, score, validation_loss)
-    steps.optimizer.pass_ended(samples_seen)
-    return score
+    steps: object
+    X: object
+    y: object
+    sample_weight: object
+    settings: Settings
+    history: History
+    validation: ValidationSet | None = None
+    # Set by run: what the passes share.
+    best: BestWeights | None = field(init=False, default=None)
+    stopping: Stopping | None = field(init=False, default=None)
+    outcome: TrainingOutcome | None = field(init=False, default=None)
 
+    def run(self, hooks):
+        """Pass after pass until :class:`Stopping` gives a reason; the outcome."""
+        params = self.steps.params
+        self.best = BestWeights.to_beat(self.settings, self.validation, params)
+        self.outcome = outcome = TrainingOutcome(params, 0, 0, "max passes")
+        with deferred_keyboard_interrupt() as interrupt:
+            self.stopping = Stopping(
+                self.settings, self.steps.optimizer, hooks, interrupt
+            )
+            try:
+                for pass_number in range(1, self.settings.max_passes + 1):
+                    hooks.pass_begun()
+                    reason = self.run_single_pass(pass_number)
+                    if reason is not None:
+                        outcome.stopped_by = reason
+                        break
+            except KeyboardInterrupt:
+                # Raised, not requested: by a callback, or a second Ctrl-C.
+                # Between steps the weights are whole and training stops as for
+                # the first Ctrl-C; within a step they may be half updated: this
+                # training fails.
+                if interrupt.in_step:
+                    raise
+                outcome.stopped_by = "interrupt"
+                outcome.interrupted_at = f"after pass {outcome.n_passes}"
+        if outcome.stopped_by == "interrupt":
+            outcome.interrupted_at += (
+                f" ({outcome.n_passes} of {self.settings.max_passes} passes complete)"
+            )
+        if self.best is not None and self.best.params is not None:
+            outcome.params, outcome.kept_best = self.best.params, True
+        return outcome
 
-def reason_to_stop(steps, stopping, hooks, interrupt, verbose):
-    """Why the training stops after this pass: a callback, Ctrl-C, no progress.
+    def run_single_pass(self, pass_number):
+        """One pass, its record and the verdict on it: why to stop, or None."""
+        start_time = time.perf_counter()
+        loss, n_steps, n_batches = self.run_pass(pass_number)
+        n_samples, outcome = self.X.shape[0], self.outcome
+        if n_steps < n_batches:  # Ctrl-C in the middle of the pass
+            batch_size = self.settings.batch_size or n_samples
+            outcome.samples_seen += min(n_steps * batch_size, n_samples)
+            outcome.interrupted_at = (
+                f"in pass {pass_number} after {n_steps} of {n_batches} mini-batches"
+            )
+            return "interrupt"
+        params = self.steps.params
+        self.stopping.check_pass(loss, params, pass_number, self.history.best_loss)
+        outcome.samples_seen += n_samples
+        outcome.n_passes += 1
+        score = self.end_pass(loss)
+        if self.settings.verbose:
+            message = f"Epoch {pass_number}, loss = {loss:.6f}"
+            if score is not None:
+                message += f", validation score = {score:.4f}"
+            print(f"{message}, {time.perf_counter() - start_time:.2f}s")
+        reason = self.stopping.reason(params)
+        if reason == "interrupt":
+            outcome.interrupted_at = f"after pass {pass_number}"
+        return reason
 
-    Without progress for too long, the "adaptive" schedule lowers the learning
-    rate and training goes on; other update rules stop.
+    def end_pass(self, loss):
+        """After a complete pass: score it, count its progress, keep, record it.
 
-    Returns
-    -------
-    reason : {"callback", "interrupt", "no improvement"} or None
-        None to go on.
-    """
-    if hooks.pass_ended(steps.params):
-        return "callback"
-    if interrupt.requested:
-        return "interrupt"
-    if not stopping.says_stop:
-        return None
-    message = (
-        f"No improvement of at least tol={stopping.tol} for "
-        f"{stopping.n_iter_no_change} consecutive passes"
-    )
-    if steps.optimizer.stalled():
-        if verbose:
-            print(f"{message}: stopping.")
-        return "no improvement"
-    stopping.restart()
-    if verbose:
-        print(f"{message}: learning rate lowered to {steps.optimizer.learning_rate:g}.")
-    return None
+        Returns the pass's validation score, None without a validation set.
+        """
+        params, history = self.steps.params, self.history
+        score = validation_loss = None
+        if self.validation is not None:
+            activation = self.settings.activation
+            score, validation_loss = self.validation.score_and_loss(params, activation)
+        self.stopping.count(history, loss, score)
+        if self.best is not None:
+            self.best.offer(score, params)
+        history.record(loss, score, validation_loss)
+        samples_seen = self.settings.samples_before + self.outcome.samples_seen
+        self.steps.optimizer.pass_ended(samples_seen)
+        return score
 
+    def run_pass(self, pass_number):
+        """One pass over the data: a gradient step per mini-batch.
 
-def run_pass(
-    steps, X, y, sample_weight, batch_size, shuffle, rng, interrupt, pass_number,
-    best_loss,
-):  # fmt: skip
-    """One pass over the data: a gradient step per mini-batch.
+        Returns
+        -------
+        loss : float
+            The mean of the mini-batches' losses, weighted by their sample
+            weights (each taken before its step).
+        n_steps : int
+            Steps taken.
+        n_batches : int
+            Mini-batches in the pass; more than ``n_steps`` means that Ctrl-C
+            stopped the pass after a whole step.
+        """
+        X, y, sample_weight, steps = self.X, self.y, self.sample_weight, self.steps
+        n_samples = X.shape[0]
+        batch_size = self.settings.batch_size or n_samples
+        order = self._order(n_samples, batch_size)
+        rows = _numpy_rows if is_numpy(X) else take_rows
+        xp = namespace(sample_weight)
+        batches = range(0, n_samples, batch_size)
+        weighted_loss, interrupt = 0.0, self.stopping.interrupt
+        with steps.running():
+            for n_steps, start in enumerate(batches, start=1):
+                batch = slice(start, min(start + batch_size, n_samples))
+                if order is not None:
+                    batch = order[batch]
+                batch_weight = rows(sample_weight, batch)
+                interrupt.in_step = True
+                batch_loss = steps.step(rows(X, batch), rows(y, batch), batch_weight)
+                interrupt.in_step = False
+                weighted_loss += batch_loss * float(xp.sum(batch_weight))
+                if self.stopping.after_step(
+                    batch_loss, steps.params, pass_number, self.history.best_loss,
+                    last=n_steps == len(batches),
+                ):  # fmt: skip
+                    return weighted_loss, n_steps, len(batches)
+        return weighted_loss / float(xp.sum(sample_weight)), len(batches), len(batches)
 
-    Returns
-    -------
-    loss : float
-        The mean of the mini-batches' losses, weighted by their sample weights
-        (each taken before its step).
-    n_steps : int
-        Steps taken.
-    n_batches : int
-        Mini-batches in the pass; more than ``n_steps`` means that Ctrl-C
-        stopped the pass after a whole step.
-    """
-    n_samples = X.shape[0]
-    shuffled = shuffle and batch_size < n_samples
-    # The order is NumPy's, from the fit's RandomState, whatever the namespace.
-    order = rng.permutation(n_samples) if shuffled else None
-    rows = take_rows
-    if is_numpy(X):
-        rows = _numpy_rows
-    elif order is not None:
-        order = from_numpy(order, like=X)
-    xp = namespace(sample_weight)
-    batches = range(0, n_samples, batch_size)
-    weighted_loss = 0.0
-    with steps.running():
-        for n_steps, start in enumerate(batches, start=1):
-            batch = slice(start, min(start + batch_size, n_samples))
-            if order is not None:
-                batch = order[batch]
-            batch_weight = rows(sample_weight, batch)
-            interrupt.in_step = True
-            batch_loss = steps.step(rows(X, batch), rows(y, batch), batch_weight)
-            interrupt.in_step = False
-            if not np.isfinite(batch_loss):  # stop at the first bad mini-batch
-                raise_if_diverged(batch_loss, (), pass_number, best_loss)
-            weighted_loss += batch_loss * float(xp.sum(batch_weight))
-            if interrupt.requested and n_steps < len(batches):
-                raise_if_diverged(0.0, steps.params, pass_number, best_loss)
-                return weighted_loss, n_steps, len(batches)
-    return weighted_loss / float(xp.sum(sample_weight)), len(batches), len(batches)
+    def _order(self, n_samples, batch_size):
+        """This pass's order of the samples, in X's namespace; None: as they are.
+
+        Full-batch steps do not depend on the order: nothing is drawn then.
+        """
+        shuffling = self.settings.shuffling
+        if shuffling is None or batch_size >= n_samples:
+            return None
+        # NumPy's order, from the fit's RandomState, whatever the namespace.
+        order = shuffling.next_order(n_samples)
+        return order if is_numpy(self.X) else from_numpy(order, like=self.X)
 
 
 def _numpy_rows(array, batch):
@@ -458,26 +634,3 @@ def _all_finite(array):
     """Whether every value of ``array`` (of any namespace) is finite."""
     xp = namespace(array)
     return bool(xp.all(xp.isfinite(array)))
-
-
-def raise_if_diverged(loss, params, pass_number, best_loss):
-    """Stop training whose loss or weights blew up, naming the likely cause.
-
-    Non-finite values are divergence; so is a loss above ``DIVERGED_LOSS`` that
-    grew ``DIVERGED_FACTOR``-fold over the best pass so far, which a too-large
-    learning rate causes long before anything overflows.
-    """
-    finite = np.isfinite(loss) and all(_all_finite(p) for p in params)
-    blown_up = finite and loss > max(DIVERGED_LOSS, DIVERGED_FACTOR * best_loss)
-    if finite and not blown_up:
-        return
-    what = (
-        f"the loss grew from {best_loss:.4g} to {loss:.4g}"
-        if blown_up
-        else "the loss or the weights became infinite or NaN"
-    )
-    raise FloatingPointError(
-        f"Training diverged in pass {pass_number}: {what}. Lower alpha (the "
-        "learning rate), scale X (for MNIST, X / 255), or use solver='adam'. The "
-        "previous model, if any, is kept."
-    )

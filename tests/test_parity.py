@@ -1,7 +1,7 @@
 """The same model as MLPClassifier's one-hidden-layer network, option by option.
 
-With the same ``random_state``, ``shuffle=False`` and every option renamed as the
-parameter table says (``alpha`` -> ``learning_rate_init``, ``l2`` -> ``alpha``,
+With the same ``random_state`` and every option renamed as the parameter table
+says (``alpha`` -> ``learning_rate_init``, ``l2`` -> ``alpha``,
 ``hidden_size`` -> ``hidden_layer_sizes=(h,)``), both estimators start from the
 same weights, take the same steps and must end on the same weights, intercepts
 and loss curve: to 1e-7 relative in float64 for the first-order solvers.
@@ -150,3 +150,40 @@ def test_mlpclassifiers_attributes_are_there(digits, targets):
     for name in ("n_layers_", "n_outputs_", "out_activation_", "t_"):
         assert getattr(ours, name) == getattr(theirs, name), name
     assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "solver", ["sgd", "sgd momentum", "sgd nesterov", "adam betas"]
+)
+@pytest.mark.parametrize("targets", ["multiclass", "binary"])
+def test_shuffled_mini_batches_follow_mlpclassifiers_order(digits, solver, targets):
+    """Each pass reshuffles the previous pass's order from the same stream.
+
+    600 samples in batches of 128 leave an uneven last batch of 88; over five
+    passes the orders of passes 2 to 5 differ unless they compose as
+    MLPClassifier's do.
+    """
+    X, y = digits
+    ours, theirs = _fit_both(
+        X, _targets(y, targets), shuffle=True, batch_size=128, max_iter=5, l2=1e-3,
+        **FIRST_ORDER[solver],
+    )  # fmt: skip
+    assert len(X) % 128 != 0
+    _assert_same_model(ours, theirs, 1e-7)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-7)
+    assert len(ours.loss_curve_) == 5
+
+
+def test_partial_fit_first_call_shuffles_as_mlpclassifier(digits):
+    """partial_fit's first call: MLPClassifier's fresh stream and order.
+
+    Later calls differ on purpose (see the parameter table): MLPClassifier
+    reseeds on each call, here each call continues the stream of the ones
+    before, as the passes of one fit do.
+    """
+    X, y = digits
+    ours, theirs = _pair(solver="adam", alpha=0.01, shuffle=True, batch_size=128)
+    ours.partial_fit(X, y, classes=np.arange(10))
+    theirs.partial_fit(X, y, classes=np.arange(10))
+    _assert_same_model(ours, theirs, 1e-7)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-7)

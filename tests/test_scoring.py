@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import pickle
 import re
 import warnings
 
@@ -500,6 +501,52 @@ def test_an_invalid_scorer_keeps_a_fitted_model(digits_split):
     for a, b in zip(weights_of(clf), held, strict=True):
         np.testing.assert_array_equal(a, b)
     assert clf.validation_scores_ == scores
+
+
+# ------------------------------------------- warm start with another scoring
+
+
+def test_a_warm_start_with_another_scoring_compares_its_scores_afresh(digits_split):
+    """Accuracies (near 1) and minus losses (below 0) are on different scales:
+    after the change, the best score is the best of the new scores, and early
+    stopping judges progress against them only."""
+    X, y, X_val, y_val = digits_split
+    clf = ScratchMLPClassifier(
+        hidden_size=16, solver="adam", alpha=0.01, batch_size=100, max_iter=3,
+        random_state=0, warm_start=True, early_stopping=True, n_iter_no_change=2,
+    )  # fmt: skip
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    assert clf.best_validation_score_ > 0.5  # an accuracy
+    clf.set_params(scoring="loss", alpha=0.001, max_iter=6)
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    new_scores = clf.validation_scores_[3:]
+    assert len(clf.validation_scores_) == 3 + clf.n_iter_
+    assert max(new_scores) < 0  # minus the validation loss
+    assert clf.best_validation_score_ == max(new_scores)
+    # The loss falls pass after pass at this small learning rate: no pass is
+    # judged against the accuracies, so none stops the training early.
+    assert new_scores == sorted(new_scores)
+    assert clf.n_iter_ == 6
+
+
+def test_a_warm_start_with_the_same_scoring_keeps_comparing(digits_split):
+    X, y, X_val, y_val = digits_split
+    clf = ScratchMLPClassifier(
+        hidden_size=16, max_iter=3, random_state=0, warm_start=True, scoring="loss"
+    )
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    first_best = clf.best_validation_score_
+    clf.set_params(alpha=1e-6).fit(X, y, X_val=X_val, y_val=y_val)  # no progress
+    assert clf.best_validation_score_ == max(clf.validation_scores_) >= first_best
+
+
+def test_the_scoring_of_the_scores_is_saved_with_the_model(digits_split):
+    X, y, X_val, y_val = digits_split
+    clf = ScratchMLPClassifier(hidden_size=16, max_iter=2, random_state=0)
+    clf.set_params(warm_start=True).fit(X, y, X_val=X_val, y_val=y_val)
+    loaded = pickle.loads(pickle.dumps(clf))
+    loaded.set_params(scoring="loss", max_iter=1).fit(X, y, X_val=X_val, y_val=y_val)
+    assert loaded.best_validation_score_ == loaded.validation_scores_[-1] < 0
 
 
 # ------------------------------------------------------------ scratchnet info

@@ -6,16 +6,16 @@ Usage::
     python tools/fit_fingerprints.py OUTPUT.json --compare BEFORE.json
 
 A refactoring of the training code must not change a single bit of what a fit
-learns. Record the fingerprints before the change, then again after it, on the same
-machine with the same number of BLAS threads, and compare: every fitted array
-(``W1_``, ``b1_``, ``W2_``, ``b2_``), every history (``loss_curve_``, the
+learns. Record the fingerprints before the change, then again after it, on the
+same machine with the same number of BLAS threads, and compare: every fitted
+array (``W1_``, ``b1_``, ``W2_``, ``b2_``), every history (``loss_curve_``, the
 validation curves), the counters and the optimizer's state are hashed from their
 bytes. The configurations cover every estimator-check configuration, the note's
-defaults, Adam on mini-batches, the split steps at h=512, early stopping, class
-and sample weights, dropout (plain and split steps), sparse and float64 input,
-two classes and multilabel targets (logistic outputs), an own validation set,
-``partial_fit`` and ``warm_start``, all on the MNIST sample shipped in the
-package.
+defaults, Adam on mini-batches, the split steps at h=512, early stopping,
+"lbfgs", class and sample weights, dropout (plain and split steps), sparse and
+float64 input, two classes and multilabel targets (logistic outputs), an own
+validation set, ``partial_fit`` and ``warm_start``, all on the MNIST sample
+shipped in the package.
 """
 
 import argparse
@@ -71,6 +71,11 @@ def _configurations(X, X_test, y, y_test):
             early_stopping=True, n_iter_no_change=2,
         )  # fmt: skip
         return clf.fit(small, y_small, X_val=X_test, y_val=y_test)
+
+    def lbfgs_own_validation_set_binary():
+        clf = ScratchMLPClassifier(random_state=0, solver="lbfgs", max_iter=10)
+        odd = y_small % 2
+        return clf.fit(small[:1500], odd[:1500], X_val=small[1500:], y_val=odd[1500:])
 
     def partial_fit():
         clf = ScratchMLPClassifier(
@@ -170,6 +175,8 @@ def _configurations(X, X_test, y, y_test):
         "multilabel, adam dropout, tanh": multilabel(
             solver="adam", activation="tanh", dropout=0.3, batch_size=100, max_iter=3
         ),
+        "lbfgs, l2": fit_small(solver="lbfgs", l2=1e-3, max_iter=15),
+        "lbfgs, own validation set, binary": lbfgs_own_validation_set_binary,
         "sample weights": sample_weights,
         "sparse input": sparse_input,
         "float64 adam": float64_adam,

@@ -31,7 +31,7 @@ such as ``make_pipeline(MinMaxScaler(), ScratchMLPClassifier())`` saved with
 pixels 0-255, which its first steps scale. The commands need the ``cli`` extra
 (scikit-learn >= 1.9 for the progress bar, rich, matplotlib, Pillow and skops):
 ``python -m pip install ".[cli]"`` in a clone of sklearn-scratchnet; ``export``
-needs the ``onnx`` extra.
+to ONNX needs the ``onnx`` extra.
 
 Exit codes: 0 success; 1 another failure (such as a missing dependency); 2 bad
 usage or parameter value; 3 a file, folder, data set or device not found; 4 a file that

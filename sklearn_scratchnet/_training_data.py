@@ -1,0 +1,186 @@
+"""The training data of a fit: X validated, the network's targets, the weights.
+
+For the estimator: X and y are validated as scikit-learn's ``validate_data``
+does, the kind of targets sets the output layer of a new network (or must be
+the one a continued network was built for), the labels are encoded for the
+network (``_targets.encode_labels``) and the sample weights multiplied by the
+class weights. Samples of zero weight are dropped.
+"""
+
+import math
+
+import numpy as np
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from sklearn_scratchnet._array_api import array_namespace, as_numpy, take
+from sklearn_scratchnet._namespace import namespace, numpy_dtype, to_numpy
+from sklearn_scratchnet._targets import (
+    check_every_class,
+    check_indicator_width,
+    check_same_kind_of_targets,
+    check_two_classes,
+    encode_labels,
+    kind_of_targets,
+    output_activation,
+    training_weights,
+)
+from sklearn_scratchnet._warnings import warn
+from sklearn_scratchnet.exceptions import UnscaledInputWarning
+
+# Features beyond this magnitude saturate or kill the hidden units at the initial
+# weights (raw 0-255 pixels leave every ReLU dead after one step).
+_LARGE_FEATURE = 100.0
+
+
+def training_data(estimator, X, y, sample_weight, continued, partial):
+    """Validated X, the network's targets and the sample weights of a fit.
+
+    A new fit sets ``classes_`` and the output layer from y; a continued one
+    (``warm_start``, ``partial_fit``) checks y against them.
+
+    Parameters
+    ----------
+    estimator : ScratchMLPClassifier
+        The estimator being fitted.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The training data. Under array API dispatch it keeps its namespace
+        and device.
+    y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        Labels, or a multilabel indicator matrix.
+    sample_weight : array-like of shape (n_samples,) or None
+        The sample weights.
+    continued : bool
+        Whether training continues from the fitted weights.
+    partial : bool
+        Whether this is a ``partial_fit`` call.
+
+    Returns
+    -------
+    X : {ndarray, sparse matrix} or array of shape (n_counted, n_features)
+        The samples of positive weight, validated.
+    targets : ndarray of shape (n_counted,) or (n_counted, n_labels)
+        Their targets for the network, a NumPy array.
+    sample_weight : ndarray of shape (n_counted,)
+        Their weights times their class weights, a NumPy array.
+    """
+    X, y = _validated(estimator, X, y, continued)
+    if continued or partial:
+        # partial_fit's first call: classes_ comes from `classes`.
+        _check_same_kind_of_targets(estimator, y, first=not continued)
+    else:
+        _set_output_for(estimator, y)
+    dtype = numpy_dtype(X)
+    targets = encode_labels(y, estimator.classes_, dtype)
+    if continued and not partial:
+        check_every_class(targets, estimator.classes_)
+    # Only X's length and dtype matter to the weights: a NumPy stand-in.
+    shape_of_X = X if array_namespace(X) is None else np.empty((X.shape[0], 0), dtype)
+    sample_weight = _training_weights(
+        estimator, as_numpy(sample_weight), shape_of_X, targets, partial
+    )
+    _warn_if_unscaled(X)
+    counted = sample_weight > 0
+    if counted.all():
+        return X, targets, sample_weight
+    # A zero weight means the sample counts for nothing; dropping it keeps
+    # mini-batches and the validation split made of samples that count.
+    rows = np.flatnonzero(counted)
+    X = X[counted] if array_namespace(X) is None else take(X, rows)
+    return X, targets[counted], sample_weight[counted]
+
+
+def check_same_network(estimator, partial):
+    """Refuse to continue training a network of another size than asked."""
+    fitted, asked = estimator.W1_.shape[0], estimator.hidden_size
+    if fitted == asked:
+        return
+    if partial:
+        how, fresh = "partial_fit", "call fit with warm_start=False"
+    else:
+        how, fresh = "fit with warm_start=True", "set warm_start=False"
+    raise ValueError(
+        f"hidden_size={asked}, but the fitted network has {fitted} hidden "
+        f"units: {how} continues training the fitted network and cannot change "
+        f"its size. Set hidden_size back to {fitted}, or {fresh} to train a new "
+        f"network of {asked} units."
+    )
+
+
+def _validated(estimator, X, y, continued):
+    """X and y validated: X in float64 or float32 (the weights' dtype if fitted)."""
+    where = array_namespace(X)
+    xp = np if where is None else where[0]
+    X, y = validate_data(
+        estimator,
+        X,
+        as_numpy(y),
+        accept_sparse="csr" if where is None else False,
+        dtype=estimator.W1_.dtype if continued else (xp.float64, xp.float32),
+        reset=not continued,
+        multi_output=True,
+    )
+    y = as_numpy(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    return X, y
+
+
+def _set_output_for(estimator, y):
+    """Set ``classes_`` and the output layer for the targets y of a new fit."""
+    name = type(estimator).__name__
+    multilabel = kind_of_targets(y, name) == "multilabel-indicator"
+    estimator._multilabel = multilabel
+    if multilabel:
+        estimator.classes_ = np.arange(y.shape[1])
+    else:
+        estimator.classes_ = np.unique(y)
+        check_two_classes(estimator.classes_, name)
+    estimator.out_activation_ = output_activation(multilabel, len(estimator.classes_))
+
+
+def _check_same_kind_of_targets(estimator, y, first):
+    """Continued training needs the kind of targets the network was built for.
+
+    ``first`` marks partial_fit's first call, where ``classes`` gave
+    ``classes_`` and the output layer is set here.
+    """
+    classes = estimator.classes_
+    multilabel = kind_of_targets(y, type(estimator).__name__) == "multilabel-indicator"
+    if not first:
+        check_same_kind_of_targets(y, multilabel, estimator._is_multilabel(), classes)
+        return
+    if multilabel:
+        check_indicator_width(y, classes)
+    estimator.out_activation_ = output_activation(multilabel, len(classes))
+    estimator._multilabel = multilabel
+
+
+def _training_weights(estimator, sample_weight, X, targets, partial):
+    """The sample weights times the class weights; keeps the class totals.
+
+    partial_fit's "balanced" weights follow the class totals of all the data
+    passed to partial_fit so far; fit uses its own data's totals.
+    """
+    earlier = to_numpy(vars(estimator).get("_class_totals")) if partial else None
+    sample_weight, estimator._class_totals = training_weights(
+        sample_weight, X, targets, estimator.class_weight, estimator.classes_, earlier
+    )
+    return sample_weight
+
+
+def _warn_if_unscaled(X):
+    """Warn when features are so large that the network cannot train well."""
+    values = X.data if hasattr(X, "tocsr") else X  # a sparse matrix's stored values
+    if math.prod(values.shape) == 0:
+        return
+    xp = namespace(values)
+    largest = max(float(xp.max(values)), -float(xp.min(values)))
+    if largest > _LARGE_FEATURE:
+        warn(
+            f"X has values up to {largest:g} in magnitude. The network trains "
+            "well only on features of about unit scale: with raw pixels (0-255) "
+            "the hidden units die and the model predicts one class. Scale X "
+            "first: X / 255 for MNIST pixels, or StandardScaler / MinMaxScaler "
+            "in a Pipeline.",
+            UnscaledInputWarning,
+        )
