@@ -6,8 +6,7 @@ propagation and the output probabilities a prediction gives. The update
 ``W -= alpha dW`` that closes the note is
 :meth:`sklearn_scratchnet._optimizers.GradientDescent.update_part`. After the
 note's functions, a separate section computes the same numbers faster, in parts
-that training steps and prediction share; ``_unit_split`` runs the same
-equations range of hidden units by range, on several threads. The module works on
+that training steps and prediction share. The module works on
 plain NumPy arrays (dense or SciPy sparse input) and imports nothing from
 scikit-learn.
 
