@@ -568,7 +568,10 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``; ``log(predict_proba(X))``, at least
-            the logarithm of the dtype's smallest positive normal number.
+            the logarithm of the dtype's smallest positive normal number. For
+            multilabel targets, labels whose probabilities round to the same
+            number have the same log-probability, so that both methods rank a
+            sample's labels alike.
         """
         Z2 = self._logits(X, "predict_log_proba")
         return _network.output_probabilities(

@@ -559,24 +559,43 @@ def output_probabilities(Z2, output="softmax", log=False, two_classes=False):
     No probability is below the dtype's smallest positive normal number (no
     log-probability below its logarithm, -708 in float64), so that the
     logarithm of every probability is finite and is the log-probability. With
-    several logistic units (multilabel targets) a label's probability is also
-    below 1: the largest float under 1 stands for a certainty that rounded up.
-    Returns an array of shape (m, n_classes).
+    several logistic units (multilabel targets), see :func:`label_probabilities`:
+    a label's probability is also below 1, and the probabilities and their
+    logarithms rank a sample's labels alike. Returns an array of shape
+    (m, n_classes).
     """
     xp = namespace(Z2)
     finfo = xp.finfo(Z2.dtype)
-    if two_classes:
-        Z2 = xp.stack([-Z2[0, :], Z2[0, :]])
     if output == "softmax":
         P = log_softmax(Z2) if log else softmax(Z2)
-    elif log:
-        P = -softplus(-Z2)  # log sigma(z) = -log(1 + exp(-z))
+    elif two_classes:
+        Z2 = xp.stack([-Z2[0, :], Z2[0, :]])
+        P = -softplus(-Z2) if log else logistic(Z2)  # log sigma(z) = -softplus(-z)
     else:
-        P = logistic(Z2)
+        P = label_probabilities(Z2, log)
     if log:
         return xp.clip(P.T, min=math.log(finfo.smallest_normal))
-    below_one = None if output == "softmax" or two_classes else 1 - finfo.eps / 2
-    return xp.clip(P.T, min=finfo.smallest_normal, max=below_one)
+    return xp.clip(P.T, min=finfo.smallest_normal)
+
+
+def label_probabilities(Z2, log=False):
+    """Each label's probability ``sigma(Z2)``, below 1, or its logarithm.
+
+    Both come from one number on each side of 1/2, so that they rank a
+    sample's labels alike. Above 1/2, ``p = sigma(z)``, whose rounding to 1
+    the largest float below 1 stands for, and ``log p`` is the logarithm of
+    that p: it keeps p's absolute precision, not digits that p lost. Below
+    1/2, ``log p = -log(1 + exp(-z))``, exact for any z, and ``p = exp(log p)``,
+    exact down to the smallest normal number.
+    """
+    xp = namespace(Z2)
+    above = Z2 >= 0
+    log_below = -softplus(-Z2)
+    # sigma(z) >= 1/2 where z >= 0: the floor only keeps log() off the others.
+    p_above = xp.clip(logistic(Z2), min=0.5, max=1 - xp.finfo(Z2.dtype).eps / 2)
+    if log:
+        return xp.where(above, xp.log(p_above), log_below)
+    return xp.where(above, p_above, xp.exp(log_below))
 
 
 # ---------------------------------------------------------------------------
