@@ -582,10 +582,10 @@ def label_probabilities(Z2, log=False):
     """Each label's probability ``sigma(Z2)``, below 1, or its logarithm.
 
     Both come from one number on each side of 1/2, so that they rank a
-    sample's labels alike. Above 1/2, ``p = sigma(z)``, whose rounding to 1
-    the largest float below 1 stands for, and ``log p`` is the logarithm of
-    that p: it keeps p's absolute precision, not digits that p lost. Below
-    1/2, ``log p = -log(1 + exp(-z))``, exact for any z, and ``p = exp(log p)``,
+    sample's labels alike. Above 1/2, ``p = sigma(z)`` (where it rounds to 1,
+    the largest float below 1 stands for it) and ``log p`` is the logarithm of
+    that p: as precise as p, without the digits that p lost. Below 1/2,
+    ``log p = -log(1 + exp(-z))``, exact for any z, and ``p = exp(log p)``,
     exact down to the smallest normal number.
     """
     xp = namespace(Z2)
