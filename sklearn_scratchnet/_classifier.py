@@ -27,7 +27,6 @@ training, saved and restored. It leans on small modules beside it:
 
 import copy
 import inspect
-import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -532,18 +531,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             targets) is also below 1.
         """
         Z2 = self._logits(X, "predict_proba")
-        if not is_numpy(Z2):
-            return self._proba_in_namespace(Z2)
-        if self.out_activation_ == "softmax":
-            proba = _network.softmax(Z2).T
-        elif self._is_binary():  # [1 - p, p] = [sigma(-z), sigma(z)]
-            proba = _network.logistic(np.vstack([-Z2[0], Z2[0]])).T
-        else:
-            # Each label's probability, strictly below 1 too: the largest
-            # float under 1 stands for a certainty that rounded up.
-            proba = _network.logistic(Z2).T
-            np.minimum(proba, 1 - np.finfo(proba.dtype).epsneg, out=proba)
-        return np.maximum(proba, np.finfo(proba.dtype).tiny, out=proba)
+        return _network.output_probabilities(
+            Z2, self.out_activation_, two_classes=self._is_binary()
+        )
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, finite for any logits.
@@ -557,18 +547,15 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``; ``log(predict_proba(X))``, at least
-            the logarithm of the dtype's smallest positive normal number.
+            the logarithm of the dtype's smallest positive normal number. For
+            multilabel targets, labels whose probabilities round to the same
+            number have the same log-probability, so that both methods rank a
+            sample's labels alike.
         """
         Z2 = self._logits(X, "predict_log_proba")
-        if not is_numpy(Z2):
-            return self._log_proba_in_namespace(Z2)
-        if self.out_activation_ == "softmax":
-            log_proba = _network.log_softmax(Z2).T
-        elif self._is_binary():  # log sigma(-z) = -log(1 + exp(z)), log sigma(z)
-            log_proba = -np.logaddexp(0, np.vstack([Z2[0], -Z2[0]])).T
-        else:
-            log_proba = -np.logaddexp(0, -Z2).T
-        return np.maximum(log_proba, _log_tiny(log_proba.dtype), out=log_proba)
+        return _network.output_probabilities(
+            Z2, self.out_activation_, log=True, two_classes=self._is_binary()
+        )
 
     def predict(self, X):
         """Most probable class of each sample.
@@ -585,14 +572,15 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             matrix (a label is predicted where its probability exceeds 0.5).
         """
         Z2 = self._logits(X, "predict")
-        if not is_numpy(Z2):
-            return self._predict_in_namespace(Z2)
-        if self.out_activation_ == "softmax":
-            return self.classes_[np.argmax(Z2, axis=0)]
-        predicted = (_network.logistic(Z2) > 0.5).astype(int)
+        xp = namespace(Z2)
+        predicted = _network.predictions(Z2, self.out_activation_)
+        if self._is_multilabel():
+            return xp.astype(predicted, xp.int64).T
         if self._is_binary():
-            return self.classes_[predicted[0]]
-        return predicted.T
+            predicted = xp.astype(predicted[0, :], xp.int64)
+        if is_numpy(Z2) or self.classes_.dtype.kind not in "biuf":
+            return self.classes_[to_numpy(predicted)]
+        return xp.take(from_numpy(self.classes_, like=Z2), predicted)
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy on (X, y), as scikit-learn's ``accuracy_score``.
@@ -707,7 +695,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
     # ------------------------------------------------------------------ internals
 
     def _logits(self, X, method="predict"):
-        """The network's Z2 (n_classes, n_samples) for validated input X.
+        """The network's Z2 (n_outputs, n_samples) for validated input X.
 
         Under array API dispatch, X must be in the namespace and on the device
         of the weights (scikit-learn's convention), and so is Z2. Without it, X
@@ -717,13 +705,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         check_is_fitted(self)
         if get_config()["array_api_dispatch"]:
             check_same_namespace(X, self, method)
-        if array_namespace(X) is not None:
-            X = validate_data(
-                self, X, dtype=self.W1_.dtype, reset=False, ensure_all_finite=False
-            )
-            assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
-            return _bounded(_network.logits(X, self._params(), self.activation))
-        params = tuple(to_numpy(p) for p in self._params())
+        params = self._params()
+        if array_namespace(X) is None:
+            params = tuple(to_numpy(p) for p in params)
         X = validate_data(
             self,
             X,
@@ -734,60 +718,13 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         )
 
         # X is checked for NaN and infinity only where its product with W1 is
-        # not finite (see _network.logits), so that X is read from memory once.
+        # not finite (see _network.hidden_forward): X is read from memory once.
         def check_finite(X_block):
             assert_all_finite(
                 X_block, input_name="X", estimator_name=type(self).__name__
             )
 
-        Z2 = np.empty((params[2].shape[0], X.shape[0]), dtype=params[0].dtype)
-        rows = _network.prediction_block_rows(params[0].shape[0])
-        for start in range(0, X.shape[0], rows):
-            block = slice(start, start + rows)
-            Z2[:, block] = _network.logits(
-                X[block], params, self.activation, if_not_finite=check_finite
-            )
-        return _bounded(Z2)
-
-    def _proba_in_namespace(self, Z2):
-        """predict_proba's computation in Z2's namespace (not NumPy)."""
-        xp = namespace(Z2)
-        finfo = xp.finfo(Z2.dtype)
-        if self.out_activation_ == "softmax":
-            proba = _network.softmax(Z2).T
-        elif self._is_binary():
-            proba = _network.logistic(xp.stack([-Z2[0, :], Z2[0, :]])).T
-        else:
-            proba = xp.clip(_network.logistic(Z2).T, max=1 - finfo.eps / 2)
-        return xp.clip(proba, min=finfo.smallest_normal)
-
-    def _log_proba_in_namespace(self, Z2):
-        """predict_log_proba's computation in Z2's namespace (not NumPy)."""
-        xp = namespace(Z2)
-        if self.out_activation_ == "softmax":
-            log_proba = _network.log_softmax(Z2).T
-        else:
-            if self._is_binary():
-                Z2 = xp.stack([-Z2[0, :], Z2[0, :]])
-            log_proba = -xp.logaddexp(xp.zeros_like(Z2), -Z2).T
-        return xp.clip(log_proba, min=math.log(xp.finfo(Z2.dtype).smallest_normal))
-
-    def _predict_in_namespace(self, Z2):
-        """predict's computation in Z2's namespace (not NumPy).
-
-        Numeric labels are returned in that namespace, on Z2's device; labels
-        that no such array can hold (strings, objects) as a NumPy array.
-        """
-        xp = namespace(Z2)
-        if self.out_activation_ == "softmax":
-            index = xp.argmax(Z2, axis=0)
-        elif self._is_binary():
-            index = xp.astype(_network.logistic(Z2[0, :]) > 0.5, xp.int64)
-        else:
-            return xp.astype(_network.logistic(Z2) > 0.5, xp.int64).T
-        if self.classes_.dtype.kind not in "biuf":
-            return self.classes_[to_numpy(index)]
-        return xp.take(from_numpy(self.classes_, like=Z2), index)
+        return _network.prediction_logits(X, params, self.activation, check_finite)
 
     def _params(self):
         return self.W1_, self.b1_, self.W2_, self.b2_
@@ -967,26 +904,6 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         vars(self).update(_training.History().attributes())
 
 
-def _bounded(Z2):
-    """Clip logits into +-half the dtype's range, in place; refuse NaN ones.
-
-    A logit of +inf (an overflowed product) only says that its class wins; a
-    large finite value says the same. Half the range keeps every difference of
-    two logits, and so the softmax and its logarithm, finite.
-    """
-    xp = namespace(Z2)
-    if bool(xp.any(xp.isnan(Z2))):
-        raise FloatingPointError(
-            "The network's output is NaN for some samples: its products "
-            f"overflowed {Z2.dtype} for this input. Scale X the way the training "
-            "data was scaled (for MNIST, X / 255)."
-        )
-    limit = float(xp.finfo(Z2.dtype).max) / 2
-    if xp is not np:
-        return xp.clip(Z2, min=-limit, max=limit)
-    return np.clip(Z2, -limit, limit, out=Z2)
-
-
 _PARAMETER_DEFAULTS = {
     name: parameter.default
     for name, parameter in inspect.signature(
@@ -996,14 +913,7 @@ _PARAMETER_DEFAULTS = {
 }
 
 
-def _log_tiny(dtype):
-    """log of the smallest positive normal number of dtype: -708 in float64."""
-    return np.log(np.finfo(dtype).tiny, dtype=dtype)
-
-
 _VERSION_STAMP = "_saved_with_versions"
-
-
 
 
 def _read_only(array):

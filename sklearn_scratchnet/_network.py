@@ -1,12 +1,12 @@
 """The origin note's two-layer network: initialisation, forward, loss, backward.
 
 This module holds the note's equations, in the note's order: the activations and
-the softmax, the initial weights, forward propagation, the loss and backward
-propagation. The update ``W -= alpha dW`` that closes the note is
+the softmax, the initial weights, forward propagation, the loss, backward
+propagation and the output probabilities a prediction gives. The update
+``W -= alpha dW`` that closes the note is
 :meth:`sklearn_scratchnet._optimizers.GradientDescent.update_part`. After the
-note's functions, a separate section computes the same numbers faster (for
-prediction, and for batches larger than the cache); ``_unit_split`` runs the same
-equations range of hidden units by range, on several threads. The module works on
+note's functions, a separate section computes the same numbers faster, in parts
+that training steps and prediction share. The module works on
 plain NumPy arrays (dense or SciPy sparse input) and imports nothing from
 scikit-learn.
 
@@ -72,6 +72,8 @@ dropped-out activation, which ``dW2 = 1/m dZ2 . A1^T`` uses) and the backward pa
 ``dZ1 = W2^T . dZ2 * M * g'(Z1)``, with ``g'(Z1)`` taken from the activation before
 dropout. Without a mask (``mask=None``) nothing changes, not a bit.
 """
+
+import math
 
 import numpy as np
 
@@ -206,6 +208,14 @@ def log_softmax(Z2):
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=0))
 
 
+def softplus(Z):
+    """``log(1 + exp(Z))``, finite for Z of any magnitude."""
+    xp = namespace(Z)
+    if xp is np:
+        return np.logaddexp(0, Z)
+    return xp.logaddexp(xp.zeros_like(Z), Z)
+
+
 #: The output activations, by name: the note's softmax over the classes, or one
 #: logistic unit per label (two classes, or multilabel targets).
 OUTPUTS = {"softmax": softmax, "logistic": logistic}
@@ -261,8 +271,7 @@ def log_likelihood(Z2, y, output):
     if output == "softmax":
         return log_softmax(Z2)[y, arange(m, like=Z2)]
     Y = targets(y, Z2.shape[0], output, Z2.dtype)
-    softplus = np.logaddexp(0, Z2) if xp is np else xp.logaddexp(xp.zeros_like(Z2), Z2)
-    return xp.sum(Y * Z2 - softplus, axis=0)
+    return xp.sum(Y * Z2 - softplus(Z2), axis=0)
 
 
 def correct(Z2, y, output):
@@ -272,11 +281,11 @@ def correct(Z2, y, output):
     the target's side of 0.5 (a multilabel sample is right when all its labels
     are, as scikit-learn's ``accuracy_score`` counts it).
     """
-    xp = namespace(Z2)
+    predicted = predictions(Z2, output)
     if output == "softmax":
-        return xp.argmax(Z2, axis=0) == y
+        return predicted == y
     Y = targets(y, Z2.shape[0], output, Z2.dtype)
-    return xp.all((logistic(Z2) > 0.5) == (Y == 1), axis=0)
+    return namespace(Z2).all(predicted == (Y == 1), axis=0)
 
 
 def init_params(n_features, hidden_size, n_classes, activation, random_state, dtype):
@@ -526,45 +535,77 @@ def dropped(values, mask):
     return values
 
 
+def predictions(Z2, output):
+    """What the network predicts from its logits Z2.
+
+    Softmax: each sample's most probable class, its row index, shape (m,).
+    Logistic: whether each output's probability is above 0.5, booleans of
+    shape (n_outputs, m).
+    """
+    if output == "softmax":
+        return namespace(Z2).argmax(Z2, axis=0)
+    return logistic(Z2) > 0.5
+
+
+def output_probabilities(Z2, output="softmax", log=False, two_classes=False):
+    """The output probabilities ``A2``, one row per sample, or their logarithm.
+
+    From finite logits Z2 (:func:`prediction_logits`) and the output
+    activation; log-probabilities (``log=True``) are computed from the logits,
+    finite where a probability is too small for the dtype. ``two_classes``: one
+    logistic unit for two classes, whose probability p is the second class's;
+    the rows are ``[1 - p, p] = [sigma(-z), sigma(z)]``.
+
+    No probability is below the dtype's smallest positive normal number (no
+    log-probability below its logarithm, -708 in float64), so that the
+    logarithm of every probability is finite and is the log-probability. With
+    several logistic units (multilabel targets), see :func:`label_probabilities`:
+    a label's probability is also below 1, and the probabilities and their
+    logarithms rank a sample's labels alike. Returns an array of shape
+    (m, n_classes).
+    """
+    xp = namespace(Z2)
+    finfo = xp.finfo(Z2.dtype)
+    if output == "softmax":
+        P = log_softmax(Z2) if log else softmax(Z2)
+    elif two_classes:
+        Z2 = xp.stack([-Z2[0, :], Z2[0, :]])
+        P = -softplus(-Z2) if log else logistic(Z2)  # log sigma(z) = -softplus(-z)
+    else:
+        P = label_probabilities(Z2, log)
+    if log:
+        return xp.clip(P.T, min=math.log(finfo.smallest_normal))
+    return xp.clip(P.T, min=finfo.smallest_normal)
+
+
+def label_probabilities(Z2, log=False):
+    """Each label's probability ``sigma(Z2)``, below 1, or its logarithm.
+
+    Both come from one number on each side of 1/2, so that they rank a
+    sample's labels alike. Above 1/2, ``p = sigma(z)`` (where it rounds to 1,
+    the largest float below 1 stands for it) and ``log p`` is the logarithm of
+    that p: as precise as p, without the digits that p lost. Below 1/2,
+    ``log p = -log(1 + exp(-z))``, exact for any z, and ``p = exp(log p)``,
+    exact down to the smallest normal number.
+    """
+    xp = namespace(Z2)
+    above = Z2 >= 0
+    log_below = -softplus(-Z2)
+    # sigma(z) >= 1/2 where z >= 0: the floor only keeps log() off the others.
+    p_above = xp.clip(logistic(Z2), min=0.5, max=1 - xp.finfo(Z2.dtype).eps / 2)
+    if log:
+        return xp.where(above, xp.log(p_above), log_below)
+    return xp.where(above, p_above, xp.exp(log_below))
+
+
 # ---------------------------------------------------------------------------
 # The same numbers, faster
 # ---------------------------------------------------------------------------
-
-
-def logits(X, params, activation="relu", if_not_finite=None):
-    """The output layer's Z2 (n_classes, m) alone, for prediction.
-
-    The forward pass without its cache: the activation overwrites Z1.
-
-    Parameters
-    ----------
-    X : ndarray or sparse matrix of shape (m, n_features)
-        The input, one sample per row.
-    params : tuple of ndarray
-        ``(W1, b1, W2, b2)``.
-    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
-        The hidden activation g.
-    if_not_finite : callable, default=None
-        NumPy arrays only: called with X when Z1 holds a value that is not
-        finite, before the activation (which could hide it: ``relu(-inf) = 0``),
-        to raise an error if X is the cause. A NaN or infinite value of X makes
-        its sample's whole row of ``X W1^T`` NaN or infinite, so checking Z1
-        (h values per sample) finds every one, without reading X a second time.
-
-    Returns
-    -------
-    Z2 : ndarray of shape (n_outputs, m)
-    """
-    W1, b1, W2, b2 = params
-    Z1 = hidden_input(X, W1, b1)
-    if if_not_finite is not None and not np.isfinite(Z1.sum()):
-        if_not_finite(X)
-    in_place = namespace(Z1) is np  # other namespaces: no ``out=``
-    A1 = ACTIVATIONS[activation](Z1, out=Z1 if in_place else None)
-    Z2 = (A1.T @ W2.T).T  # W2 . A1, with the long sample axis first as in Z1
-    Z2 += b2[:, None]
-    return Z2
-
+# The note's step in parts that training and prediction share: the hidden layer
+# forward, the output layer backward and the hidden layer backward. A training
+# step on a block of NumPy rows computes the note's numbers bit for bit with
+# fewer passes over memory: g(Z1) overwrites Z1, the softmax and the loss share
+# their exponentials, dZ2 needs no one-hot Y, and dZ1 overwrites W2^T . dZ2.
 
 #: Rows of X per block in :func:`loss_and_gradients` (a few MB of MNIST pixels).
 BLOCK_ROWS = 2048
@@ -574,7 +615,7 @@ PREDICTION_BLOCK_VALUES = 1 << 20
 
 
 def prediction_block_rows(hidden_size):
-    """Rows of X per block of :func:`logits` for a network of ``hidden_size`` units.
+    """Rows of X per block of :func:`prediction_logits` for ``hidden_size`` units.
 
     Prediction reads each row of X once, whatever the blocks; a block's Z1 of
     about ``PREDICTION_BLOCK_VALUES`` values stays in the cache for the
@@ -583,6 +624,57 @@ def prediction_block_rows(hidden_size):
     a row of X and a row of W1 whatever the block).
     """
     return max(BLOCK_ROWS, PREDICTION_BLOCK_VALUES // max(hidden_size, 1))
+
+
+def hidden_forward(X, W1, b1, activation, mask=None, if_not_finite=None):
+    """The hidden layer forward: ``G1 = g(Z1)`` and ``A1 = g(Z1) [* M]``, (h, m).
+
+    ``g(Z1)`` overwrites Z1 on NumPy arrays: the backward pass needs g(Z1)
+    only (:func:`hidden_backward`). A1 is G1 itself without a dropout mask M.
+
+    ``if_not_finite``, when given, is called with X if Z1 holds a value that is
+    not finite, before the activation could hide it (``relu(-inf) = 0``), to
+    raise an error if X is the cause: a NaN or infinite value of X makes its
+    sample's whole row of ``X W1^T`` NaN or infinite, so checking Z1 (h values
+    per sample) finds every one without reading X a second time.
+    """
+    Z1 = hidden_input(X, W1, b1)  # Z1 = W1 . A0 + b1
+    xp = namespace(Z1)
+    if if_not_finite is not None and not bool(xp.isfinite(xp.sum(Z1))):
+        if_not_finite(X)
+    G1 = ACTIVATIONS[activation](Z1, out=Z1 if xp is np else None)  # g(Z1)
+    A1 = G1 if mask is None else G1 * mask  # A1 = g(Z1) [* M]
+    return G1, A1
+
+
+def output_backward(dZ2, A1, W2):
+    """The output layer backward: ``dW2``, ``db2`` and ``dA1 = W2^T . dZ2``.
+
+    dZ2 carries the note's ``1/m``; ``dA1`` (h, m), the error sent back to the
+    hidden layer, is computed as ``(dZ2^T W2)^T``, in the layout of Z1.
+    """
+    dW2 = dZ2 @ A1.T  # dW2 = 1/m dZ2 . A1^T
+    db2 = namespace(dZ2).sum(dZ2, axis=1)  # db2 = 1/m sum(dZ2)
+    dA1 = (dZ2.T @ W2).T  # W2^T . dZ2
+    return dW2, db2, dA1
+
+
+def hidden_backward(X, dA1, G1, activation, mask=None):
+    """The hidden layer backward: ``dW1`` and ``db1``, shaped like W1 and b1.
+
+    From the forward pass's input X, its ``G1 = g(Z1)`` and mask (see
+    :func:`hidden_forward`), and ``dA1 = W2^T . dZ2`` (:func:`output_backward`),
+    which becomes dZ1 in place.
+    """
+    dZ1 = dropped(dA1, mask)  # dZ1 = W2^T . dZ2 [* M] * g'(Z1)
+    # g'(Z1) from g(Z1) alone: ReLU's g(Z1) is positive exactly where Z1 is,
+    # and the tanh and logistic derivatives are written with g(Z1) already.
+    dZ1 *= DERIVATIVES[activation](G1, G1)
+    dW1 = dZ1 @ X  # dW1 = 1/m dZ1 . A0^T, and A0^T = X
+    if namespace(dZ1) is np:
+        dW1 = np.asarray(dW1)  # dense, for sparse X
+    db1 = namespace(dZ1).sum(dZ1, axis=1)  # db1 = 1/m sum(dZ1)
+    return dW1, db1
 
 
 def loss_and_gradients(
@@ -663,9 +755,7 @@ def block_loss_and_gradients(
     """The loss and gradients of one block of NumPy rows, without the L2 terms.
 
     :func:`forward`, :func:`loss` and :func:`backward`, bit for bit, with fewer
-    passes over memory: the softmax and the loss share their exponentials,
-    ``dZ2 = (A2 - Y) * share`` is computed in A2's place without a one-hot
-    ``Y``, and ``dZ1`` in its product's place.
+    passes over memory.
 
     Parameters
     ----------
@@ -695,20 +785,12 @@ def block_loss_and_gradients(
     """
     W1, b1, W2, b2 = params
     share, _ = sample_shares(X.shape[0], sample_weight, W1.dtype, weight_sum)
-    Z1 = hidden_input(X, W1, b1)  # Z1 = W1 . A0 + b1
-    G1 = ACTIVATIONS[activation](Z1)  # g(Z1)
-    A1 = G1 if mask is None else G1 * mask  # A1 = g(Z1) [* M]
+    G1, A1 = hidden_forward(X, W1, b1, activation, mask)
     Z2 = W2 @ A1  # Z2 = W2 . A1 + b2
     Z2 += b2[:, None]
     value, dZ2 = output_error(Z2, y, output, share)  # dZ2 = A2 - Y
-    dW2 = dZ2 @ A1.T  # dW2 = 1/m dZ2 . A1^T
-    db2 = dZ2.sum(axis=1)  # db2 = 1/m sum(dZ2)
-    dZ1 = (dZ2.T @ W2).T  # dZ1 = W2^T . dZ2 [* M] * g'(Z1)
-    if mask is not None:
-        dZ1 *= mask
-    dZ1 *= DERIVATIVES[activation](Z1, G1)
-    dW1 = np.asarray(dZ1 @ X)  # dW1 = 1/m dZ1 . A0^T (dense for sparse X)
-    db1 = dZ1.sum(axis=1)  # db1 = 1/m sum(dZ1)
+    dW2, db2, dA1 = output_backward(dZ2, A1, W2)
+    dW1, db1 = hidden_backward(X, dA1, G1, activation, mask)
     return value, (dW1, db1, dW2, db2)
 
 
@@ -760,3 +842,47 @@ def _note_block(X, y, params, activation, sample_weight, weight_sum, output, mas
         X, y, params, cache, activation, sample_weight, 0.0, weight_sum, output, mask
     )
     return value, grads
+
+
+def logits(X, params, activation="relu", if_not_finite=None):
+    """The logits Z2 (n_outputs, m) alone: the forward pass without a cache.
+
+    ``if_not_finite`` is :func:`hidden_forward`'s.
+    """
+    W1, b1, W2, b2 = params
+    _, A1 = hidden_forward(X, W1, b1, activation, if_not_finite=if_not_finite)
+    Z2 = (A1.T @ W2.T).T  # Z2 = W2 . A1 + b2, the long sample axis first as in Z1
+    Z2 += b2[:, None]
+    return Z2
+
+
+def prediction_logits(X, params, activation, if_not_finite=None):
+    """The logits that prediction turns into probabilities: in blocks, finite.
+
+    :func:`logits` on NumPy arrays block by block (:func:`prediction_block_rows`),
+    so that a block's hidden layer stays in the cache; other namespaces compute
+    all of X at once, on its device. ``if_not_finite`` is :func:`hidden_forward`'s.
+
+    Logits are clipped into +-half the dtype's range. A logit of +inf (an
+    overflowed product) only says that its class wins; a large finite value
+    says the same. Half the range keeps every difference of two logits, and so
+    the softmax and its logarithm, finite. A NaN logit raises
+    ``FloatingPointError``.
+    """
+    xp = namespace(params[0])
+    if xp is not np:
+        Z2 = logits(X, params, activation, if_not_finite)
+    else:
+        rows = prediction_block_rows(params[0].shape[0])
+        Z2 = np.empty((params[2].shape[0], X.shape[0]), dtype=params[0].dtype)
+        for start in range(0, X.shape[0], rows):
+            block = slice(start, start + rows)
+            Z2[:, block] = logits(X[block], params, activation, if_not_finite)
+    if bool(xp.any(xp.isnan(Z2))):
+        raise FloatingPointError(
+            "The network's output is NaN for some samples: its products "
+            f"overflowed {Z2.dtype} for this input. Scale X the way the training "
+            "data was scaled (for MNIST, X / 255)."
+        )
+    limit = float(xp.finfo(Z2.dtype).max) / 2
+    return xp.clip(Z2, min=-limit, max=limit)

@@ -9,9 +9,8 @@ and keeps whatever state it needs between calls, which is what lets
 ``partial_fit`` continue where the previous call stopped.
 
 ``update`` is ``start_step()`` followed by ``update_part(i, params[i], grads[i])``
-for every parameter. The two are public so that threads can update different
-parts of a parameter in the same step (see ``_unit_split``): every rule here is
-element-wise, so each part comes out the same whichever thread updates it.
+for every parameter. Every rule here is element-wise, so a part of a parameter
+updated alone (``update_part`` with ``part``) comes out as in a whole update.
 
 On NumPy arrays the updates use NumPy's ``out=`` arguments and scratch arrays;
 on arrays of other namespaces (PyTorch, CuPy, array-api-strict) the same rules

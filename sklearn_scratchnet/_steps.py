@@ -1,4 +1,4 @@
-"""One gradient step: its interface, the plain step, and the choice of step for a fit.
+"""One gradient step: its interface, and the step a fit trains with.
 
 A *step* object owns the parameters ``(W1, b1, W2, b2)`` and the optimizer of one
 fit. The training loop only ever calls::
@@ -7,14 +7,10 @@ fit. The training loop only ever calls::
         loss = steps.step(X_batch, y_batch, w_batch)
 
 ``step`` runs the note's forward pass, loss, backward pass and update on one batch
-and returns the batch's loss before the update. Two classes keep that interface:
-:class:`GradientSteps`, below, and ``_unit_split.UnitSplitSteps``, which splits the
-hidden units over threads. :func:`steps_for` chooses one for a fit, once.
-
-:class:`GradientSteps` computes in the namespace of its arrays: NumPy, or any
-array API namespace (PyTorch on CPU or GPU, CuPy, array-api-strict) on the
-arrays' device. The thread split is a NumPy refinement: other namespaces always
-get the plain step.
+and returns the batch's loss before the update (:class:`GradientSteps`;
+:func:`steps_for` builds it for a fit). It computes in the namespace of its
+arrays: NumPy, or any array API namespace (PyTorch on CPU or GPU, CuPy,
+array-api-strict) on the arrays' device.
 
 With dropout, each step draws its mask (:func:`_network.dropout_mask`) from the
 fit's generator, in the calling thread, before any other work: the masks, and so
@@ -23,8 +19,8 @@ the fit, depend on the random state only. With no dropout nothing is drawn.
 
 from contextlib import nullcontext
 
-from sklearn_scratchnet import _network, _unit_split
-from sklearn_scratchnet._namespace import from_numpy, is_numpy, numpy_dtype
+from sklearn_scratchnet import _network
+from sklearn_scratchnet._namespace import from_numpy, numpy_dtype
 
 
 class GradientSteps:
@@ -91,38 +87,10 @@ def steps_for(
     X, batch_rows, params, optimizer, activation, l2, output="softmax",
     dropout=0.0, rng=None,
 ):  # fmt: skip
-    """The step to train with on ``X``: split over threads where that pays.
+    """The step to train with on ``X``, in batches of ``batch_rows`` rows.
 
-    Parameters
-    ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-        The training data.
-    batch_rows : int
-        Rows per mini-batch.
-    params : tuple of ndarray
-        ``(W1, b1, W2, b2)``, updated in place by the steps.
-    optimizer : GradientDescent or Adam
-        The update rule.
-    activation : {"relu", "tanh", "logistic", "identity"}
-        The hidden activation g.
-    l2 : float
-        L2 penalty strength.
-    output : {"softmax", "logistic"}, default="softmax"
-        The output activation.
-    dropout : float, default=0.0
-        The rate of inverted dropout on the hidden layer; 0 draws nothing.
-    rng : numpy.random.Generator, default=None
-        Draws the dropout masks; required when ``dropout > 0``.
-
-    Returns
-    -------
-    steps : GradientSteps or UnitSplitSteps
+    Every fit takes :class:`GradientSteps`, built from the other parameters
+    (documented there). ``X`` and ``batch_rows`` are not read: they let a step
+    depend on the data without changing the fit's call.
     """
-    if not is_numpy(params[0]):
-        return GradientSteps(params, optimizer, activation, l2, output, dropout, rng)
-    n_threads = _unit_split.threads_for(X, params[0].shape[0], batch_rows)
-    if n_threads > 1:
-        return _unit_split.UnitSplitSteps(
-            params, optimizer, n_threads, activation, l2, output, dropout, rng
-        )
     return GradientSteps(params, optimizer, activation, l2, output, dropout, rng)

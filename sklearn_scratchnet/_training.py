@@ -437,7 +437,7 @@ def train(steps, X, y, sample_weight, settings, history, validation=None, hooks=
 
     Parameters
     ----------
-    steps : GradientSteps or UnitSplitSteps
+    steps : GradientSteps
         Owns the parameters and the optimizer; one gradient step per batch.
     X : ndarray or sparse matrix of shape (n_samples, n_features)
         Training data.

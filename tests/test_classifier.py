@@ -207,6 +207,54 @@ def test_predict_log_proba_is_the_log_of_predict_proba_for_huge_logits(dtype):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
 
 
+def _multilabel_model(dtype, logits):
+    """A multilabel model whose every sample has the label logits ``logits``."""
+    X, y = small_problem()
+    Y = np.column_stack([y == k for k in range(len(logits))]).astype(int)
+    clf = ScratchMLPClassifier(max_iter=2, random_state=0).fit(X.astype(dtype), Y)
+    clf.W2_[:] = 0
+    clf.b2_[:] = np.asarray(logits, dtype=dtype)
+    return clf, X.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "logits",
+    [[40.0, 50.0, 30.0], [-50.0, -40.0, -60.0], [17.0, 17.5, -3.0]],
+    ids=["round to 1", "round to 0", "near 1 in float32"],
+)  # fmt: skip
+def test_multilabel_proba_and_log_proba_rank_labels_alike(dtype, logits):
+    """Where labels' probabilities round to the same number (1, or nothing but
+    the smallest normal one), predict_log_proba must not tell apart what
+    predict_proba ties: the most probable label is the same for both."""
+    clf, X = _multilabel_model(dtype, logits)
+    proba, log_proba = clf.predict_proba(X), clf.predict_log_proba(X)
+    np.testing.assert_array_equal(proba.argmax(axis=1), log_proba.argmax(axis=1))
+    tied = proba[:, :, None] == proba[:, None, :]
+    assert (tied == (log_proba[:, :, None] == log_proba[:, None, :])).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_multilabel_probabilities_keep_their_precision(dtype):
+    """Unlikely labels keep their precise (log-)probabilities, and on random
+    logits of every size the two methods rank every sample's labels alike."""
+    clf, X = _multilabel_model(dtype, [-30.0, -80.0, 5.0])
+    proba, log_proba = clf.predict_proba(X), clf.predict_log_proba(X)
+    z = clf.b2_.astype(np.float64)
+    # The likely label's log-probability is as precise as its probability.
+    expected = -np.logaddexp(0, -z)
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(log_proba[0], expected, rtol=1e-6, atol=eps)
+    np.testing.assert_allclose(proba[0, :2], np.exp(z[:2]), rtol=1e-5)
+    # Random logits up to +-90: every sample its own.
+    rng = np.random.default_rng(0)
+    clf.W2_[:] = rng.normal(scale=40, size=clf.W2_.shape).astype(dtype)
+    proba, log_proba = clf.predict_proba(X), clf.predict_log_proba(X)
+    np.testing.assert_array_equal(proba.argmax(axis=1), log_proba.argmax(axis=1))
+    normal = proba > np.finfo(dtype).tiny
+    np.testing.assert_allclose(log_proba[normal], np.log(proba[normal]), rtol=1e-6)
+
+
 # ------------------------------------------------------------------ parameters
 
 

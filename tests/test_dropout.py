@@ -8,7 +8,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 from test_network import assert_gradients_match, relative_error
 
-from sklearn_scratchnet import ScratchMLPClassifier, _network, _steps, _unit_split
+from sklearn_scratchnet import ScratchMLPClassifier, _network, _steps
 from sklearn_scratchnet._optimizers import Adam, GradientDescent
 
 ACTIVATION_NAMES = sorted(_network.ACTIVATIONS)
@@ -239,7 +239,7 @@ def _copies(arrays):
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_a_step_subtracts_the_gradient_of_its_mask(activation, dtype):
-    """Both steps draw the mask from the generator they are given, and take the
+    """The step draws the mask from the generator it is given, and takes the
     gradient of the network dropped out by it: a gradient-descent step at rate
     1 subtracts exactly what ``loss_and_gradients`` gives for that mask."""
     X, y, params = _problem(m=40, hidden=9, dtype=dtype)
@@ -248,74 +248,56 @@ def test_a_step_subtracts_the_gradient_of_its_mask(activation, dtype):
         X, y, params, activation, None, 0.1, mask=mask
     )
     tolerance = 1e-5 if dtype == np.float32 else 1e-9
-    for n_threads in (None, 1, 3):
-        trained = _copies(params)
-        optimizer = GradientDescent(trained, 1.0)
-        rng = np.random.default_rng(11)
-        if n_threads is None:
-            steps = _steps.GradientSteps(
-                trained, optimizer, activation, 0.1, dropout=0.3, rng=rng
-            )
-        else:
-            steps = _unit_split.UnitSplitSteps(
-                trained, optimizer, n_threads, activation, 0.1, dropout=0.3, rng=rng
-            )
-        with steps.running():
-            loss = steps.step(X, y, None)
-        assert loss == pytest.approx(expected_loss, rel=tolerance)
-        for old, new, grad in zip(params, trained, expected, strict=True):
-            assert new.dtype == dtype
-            np.testing.assert_allclose(old - new, grad, rtol=tolerance, atol=1e-6)
+    trained = _copies(params)
+    steps = _steps.GradientSteps(
+        trained, GradientDescent(trained, 1.0), activation, 0.1, dropout=0.3,
+        rng=np.random.default_rng(11),
+    )  # fmt: skip
+    with steps.running():
+        loss = steps.step(X, y, None)
+    assert loss == pytest.approx(expected_loss, rel=tolerance)
+    for old, new, grad in zip(params, trained, expected, strict=True):
+        assert new.dtype == dtype
+        np.testing.assert_allclose(old - new, grad, rtol=tolerance, atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", ["binary", "multilabel"])
-def test_split_step_with_logistic_outputs_takes_the_gradient_of_its_mask(kind):
+def test_a_step_with_logistic_outputs_takes_the_gradient_of_its_mask(kind):
     X, y, params = _logistic_problem(kind, m=40)
     mask = _network.dropout_mask(np.random.default_rng(3), (7, 40), 0.3, float)
     expected_loss, expected = _network.loss_and_gradients(
         X, y, params, "logistic", output="logistic", mask=mask
     )
-    for n_threads in (1, 3):
-        trained = _copies(params)
-        steps = _unit_split.UnitSplitSteps(
-            trained, GradientDescent(trained, 1.0), n_threads, "logistic", 0.0,
-            "logistic", dropout=0.3, rng=np.random.default_rng(3),
-        )  # fmt: skip
-        with steps.running():
-            loss = steps.step(X, y, None)
-        assert loss == pytest.approx(expected_loss, rel=1e-12)
-        for old, new, grad in zip(params, trained, expected, strict=True):
-            np.testing.assert_allclose(old - new, grad, rtol=1e-9, atol=1e-14)
+    trained = _copies(params)
+    steps = _steps.GradientSteps(
+        trained, GradientDescent(trained, 1.0), "logistic", 0.0, "logistic",
+        dropout=0.3, rng=np.random.default_rng(3),
+    )  # fmt: skip
+    with steps.running():
+        loss = steps.step(X, y, None)
+    assert loss == pytest.approx(expected_loss, rel=1e-12)
+    for old, new, grad in zip(params, trained, expected, strict=True):
+        np.testing.assert_allclose(old - new, grad, rtol=1e-9, atol=1e-14)
 
 
-def _train(n_threads, seed=5, dropout=0.5, n_steps=6):
+def _train(seed=5, dropout=0.5, n_steps=6):
     X, y, params = _problem(m=64, hidden=40)
     rng = np.random.default_rng(seed)
-    optimizer = Adam(params, 0.01)
-    if n_threads is None:
-        steps = _steps.GradientSteps(
-            params, optimizer, "tanh", 0.01, dropout=dropout, rng=rng
-        )
-    else:
-        steps = _unit_split.UnitSplitSteps(
-            params, optimizer, n_threads, "tanh", 0.01, dropout=dropout, rng=rng
-        )
+    steps = _steps.GradientSteps(
+        params, Adam(params, 0.01), "tanh", 0.01, dropout=dropout, rng=rng
+    )
     with steps.running():
         losses = [steps.step(X, y, None) for _ in range(n_steps)]
     return params, losses
 
 
-@pytest.mark.parametrize("n_threads", [1, 2, 3])
-def test_split_steps_with_dropout_agree_with_the_plain_steps(n_threads):
-    reference, reference_losses = _train(None)
-    params, losses = _train(n_threads)
-    again, again_losses = _train(n_threads)
+def test_steps_with_dropout_are_reproducible_and_follow_the_generator():
+    params, losses = _train()
+    again, again_losses = _train()
     assert again_losses == losses
-    np.testing.assert_allclose(losses, reference_losses, rtol=1e-12)
-    for ours, repeated, expected in zip(params, again, reference, strict=True):
+    for ours, repeated in zip(params, again, strict=True):
         np.testing.assert_array_equal(ours, repeated)
-        np.testing.assert_allclose(ours, expected, rtol=1e-9, atol=1e-12)
-    other_masks, _ = _train(n_threads, seed=6)
+    other_masks, _ = _train(seed=6)
     assert not np.allclose(other_masks[0], params[0])
 
 
@@ -324,15 +306,12 @@ def test_no_dropout_draws_nothing(monkeypatch):
         raise AssertionError("a mask was drawn without dropout")
 
     monkeypatch.setattr(_network, "dropout_mask", refuse)
-    monkeypatch.setattr(_unit_split, "available_threads", lambda: 2)
     X, y, _ = _problem(m=64)
-    for hidden_size in (8, 2 * _unit_split.MIN_UNITS_PER_THREAD):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            ScratchMLPClassifier(
-                hidden_size=hidden_size, solver="adam", batch_size=16, max_iter=2,
-                random_state=0,
-            ).fit(X, y)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ScratchMLPClassifier(
+            hidden_size=8, solver="adam", batch_size=16, max_iter=2, random_state=0
+        ).fit(X, y)
     with pytest.raises(AssertionError, match="a mask was drawn"):
         ScratchMLPClassifier(dropout=0.1, max_iter=1).fit(X, y)
 
@@ -368,20 +347,13 @@ def _assert_same_state(first, second):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("split", [False, True])
-def test_same_random_state_same_fit_bitwise(digits, split, monkeypatch):
+def test_same_random_state_same_fit_bitwise(digits):
     X, y = digits
-    hidden_size = 64
-    if split:  # the steps split over two threads
-        monkeypatch.setattr(_unit_split, "available_threads", lambda: 2)
-        hidden_size = 2 * _unit_split.MIN_UNITS_PER_THREAD
-        assert _unit_split.threads_for(X, hidden_size, 50) == 2
-    first = _fit(X, y, hidden_size=hidden_size)
-    second = _fit(X, y, hidden_size=hidden_size)
+    first, second = _fit(X, y), _fit(X, y)
     _assert_same_state(first, second)
-    other_seed = _fit(X, y, hidden_size=hidden_size, random_state=1)
+    other_seed = _fit(X, y, random_state=1)
     assert not np.allclose(other_seed.W2_, first.W2_)
-    no_dropout = _fit(X, y, hidden_size=hidden_size, dropout=0.0)
+    no_dropout = _fit(X, y, dropout=0.0)
     assert not np.allclose(no_dropout.W2_, first.W2_)
 
 

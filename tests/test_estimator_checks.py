@@ -25,12 +25,6 @@ CONFIGURATIONS = {
     # The checks' data sets have fewer than 32 samples, so each pass is one
     # full batch and sample weights stay equivalent to repetitions: no exception.
     "adam-minibatch": (ScratchMLPClassifier(solver="adam", batch_size=32), {}),
-    # Wide enough for the steps to split the hidden units over two threads or
-    # more, wherever BLAS may use them (see _unit_split).
-    "wide-split-steps": (
-        ScratchMLPClassifier(hidden_size=512, solver="adam", batch_size=32),
-        {},
-    ),
     "early-stopping": (
         ScratchMLPClassifier(early_stopping=True),
         {

@@ -312,3 +312,68 @@ def test_the_faster_step_gives_the_notes_numbers_bit_for_bit(
     for fast, note in zip(grads, expected[1], strict=True):
         assert fast.dtype == note.dtype and fast.shape == note.shape
         np.testing.assert_array_equal(fast, note)
+
+
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES)
+@pytest.mark.parametrize("kind", ["multiclass", "binary", "multilabel"])
+def test_prediction_gives_the_notes_forward_pass(activation, kind):
+    """Prediction's logits, in blocks, and its probabilities are the note's
+    ``Z2`` and ``A2`` (one row per sample); with two classes the rows are
+    ``[1 - p, p]``; the predictions are the most probable class or each
+    label's probability above 0.5."""
+    if kind == "multiclass":
+        X, y, params = _problem(seed=3, m=40, activation=activation)
+        output = "softmax"
+    else:
+        X, y, params = _logistic_problem(kind, seed=3, m=40, activation=activation)
+        output = "logistic"
+    _, _, Z2, A2 = _network.forward(X, params, activation, output)
+    logits = _network.logits(X, params, activation)
+    np.testing.assert_allclose(logits, Z2, rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(
+        _network.prediction_logits(X, params, activation), logits
+    )
+    two_classes = kind == "binary"
+    proba = _network.output_probabilities(logits, output, two_classes=two_classes)
+    log_proba = _network.output_probabilities(
+        logits, output, log=True, two_classes=two_classes
+    )
+    expected = np.vstack([1 - A2, A2]).T if two_classes else A2.T
+    np.testing.assert_allclose(proba, expected, rtol=1e-12)
+    np.testing.assert_allclose(log_proba, np.log(expected), rtol=1e-12)
+    predicted = _network.predictions(logits, output)
+    if output == "softmax":
+        np.testing.assert_array_equal(predicted, A2.argmax(axis=0))
+    else:
+        np.testing.assert_array_equal(predicted, A2 > 0.5)
+
+
+def test_prediction_logits_are_computed_in_blocks(monkeypatch):
+    """Rows beyond one prediction block are computed block by block, each block
+    the logits of its rows."""
+    X, _, params = _problem(seed=4, m=25)
+    blocks = []
+    real = _network.logits
+
+    def spy(X_block, *args, **kwargs):
+        blocks.append(X_block.shape[0])
+        return real(X_block, *args, **kwargs)
+
+    monkeypatch.setattr(_network, "prediction_block_rows", lambda hidden_size: 10)
+    monkeypatch.setattr(_network, "logits", spy)
+    Z2 = _network.prediction_logits(X, params, "relu")
+    assert blocks == [10, 10, 5]
+    np.testing.assert_allclose(Z2, real(X, params, "relu"), rtol=1e-12)
+
+
+def test_nan_logits_are_refused_and_huge_ones_bounded():
+    X, _, params = _problem(seed=4, m=6)
+    W1, b1, W2, b2 = (p.copy() for p in params)
+    b2[:] = [np.inf, -np.inf, 0.0, 1.0]
+    Z2 = _network.prediction_logits(X, (W1, b1, W2, b2), "relu")
+    half = np.finfo(np.float64).max / 2
+    np.testing.assert_array_equal(Z2[0], half)
+    np.testing.assert_array_equal(Z2[1], -half)
+    b2[0] = np.nan
+    with pytest.raises(FloatingPointError, match="overflowed float64"):
+        _network.prediction_logits(X, (W1, b1, W2, b2), "relu")

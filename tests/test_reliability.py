@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
@@ -162,6 +163,44 @@ def test_eight_threads_predict_what_one_thread_predicts(mnist):
     for result in results:
         for method in methods:
             np.testing.assert_array_equal(result[method], expected[method])
+
+
+def test_fits_in_four_threads_at_once_train_what_one_fit_trains(mnist):
+    """Each of four fits running at once, on clones of one estimator, ends where
+    the same fit alone ends: up to rounding, as BLAS may compute a product
+    differently while other threads call it."""
+    X_train, _, y_train, _ = mnist
+    X, y = X_train[:3000].astype(np.float64), y_train[:3000]
+    estimator = ScratchMLPClassifier(
+        hidden_size=64, solver="adam", alpha=0.01, batch_size=100, max_iter=3,
+        random_state=0,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        alone = clone(estimator).fit(X, y)
+        barrier = threading.Barrier(4)
+        results, errors = [None] * 4, []
+
+        def work(i):
+            try:
+                model = clone(estimator)
+                barrier.wait()
+                results[i] = model.fit(X, y)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert not errors
+    for fitted_model in results:
+        for name in ("W1_", "b1_", "W2_", "b2_", "loss_curve_"):
+            np.testing.assert_allclose(
+                getattr(fitted_model, name), getattr(alone, name), rtol=1e-7,
+                atol=1e-10,
+            )  # fmt: skip
 
 
 # ------------------------------------------------------------------------ soak

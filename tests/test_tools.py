@@ -4,9 +4,6 @@ import importlib.util
 from pathlib import Path
 
 import numpy as np
-import pytest
-
-from sklearn_scratchnet import _unit_split
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
 
@@ -34,15 +31,3 @@ def test_step_parts_times_the_parts_of_the_library_step(capsys):
     assert "h=16, Adam, batch 50, float32: 30 steps" in out
     for part in ("gathering the batch's rows", "products with X", "Adam's update"):
         assert part in out
-
-
-@pytest.mark.skipif(
-    _unit_split.available_threads() < 2, reason="split steps need two threads"
-)
-def test_step_parts_times_split_steps(capsys):
-    X, y = _digits()
-    _tool("step_parts").split_steps(X, y, hidden=512, batch=100, n_steps=12)
-    out = capsys.readouterr().out
-    assert "h=512, Adam, batch 100, float32: 12 split steps" in out
-    assert "waiting for the other threads" in out
-    assert _unit_split.UnitSplitSteps.step.__name__ == "step"  # timers removed

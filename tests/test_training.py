@@ -247,8 +247,7 @@ _ALLOWED = {
     "_namespace": set(),
     "_network": {"_namespace"},
     "_optimizers": {"_namespace"},
-    "_unit_split": {"_network"},
-    "_steps": {"_network", "_unit_split", "_namespace"},
+    "_steps": {"_network", "_namespace"},
     "_training": {"_network", "_interrupt", "_namespace"},
     "_lbfgs": {"_network", "_interrupt", "_namespace", "_training"},
 }

@@ -11,11 +11,10 @@ same machine with the same number of BLAS threads, and compare: every fitted
 array (``W1_``, ``b1_``, ``W2_``, ``b2_``), every history (``loss_curve_``, the
 validation curves), the counters and the optimizer's state are hashed from their
 bytes. The configurations cover every estimator-check configuration, the note's
-defaults, Adam on mini-batches, the split steps at h=512, early stopping,
-"lbfgs", class and sample weights, dropout (plain and split steps), sparse and
-float64 input, two classes and multilabel targets (logistic outputs), an own
-validation set, ``partial_fit`` and ``warm_start``, all on the MNIST sample
-shipped in the package.
+defaults, Adam on mini-batches, early stopping, "lbfgs", class and sample
+weights, dropout, sparse and float64 input, two classes and multilabel targets (logistic
+outputs), an own validation set, ``partial_fit`` and ``warm_start``, all on the
+MNIST sample shipped in the package.
 """
 
 import argparse
@@ -127,9 +126,6 @@ def _configurations(X, X_test, y, y_test):
         # The estimator-check configurations (tests/test_estimator_checks.py).
         "default (the note's algorithm)": fit(),
         "adam-minibatch": fit(solver="adam", batch_size=32, max_iter=3),
-        "wide-split-steps": fit_small(
-            hidden_size=512, solver="adam", batch_size=32, max_iter=2
-        ),
         "early-stopping": fit(early_stopping=True, max_iter=60),
         "balanced": fit(class_weight="balanced", max_iter=60),
         "adam-dropout": fit(solver="adam", dropout=0.2, batch_size=64, max_iter=2),
@@ -137,17 +133,6 @@ def _configurations(X, X_test, y, y_test):
         "adam h=100 batch 200": fit(
             hidden_size=100, solver="adam", alpha=0.001, batch_size=200, max_iter=5
         ),
-        "split steps h=512 adam batch 256": fit(
-            hidden_size=512, solver="adam", alpha=0.001, batch_size=256, max_iter=3
-        ),
-        "split steps h=512 sgd momentum l2 tanh": fit(
-            hidden_size=512,
-            momentum=0.9,
-            l2=1e-3,
-            activation="tanh",
-            batch_size=256,
-            max_iter=2,
-        ),  # fmt: skip
         "adam early stopping mini-batch": fit(
             solver="adam",
             alpha=0.01,
@@ -163,14 +148,8 @@ def _configurations(X, X_test, y, y_test):
             l2=0.1,
             max_iter=40,
         ),  # fmt: skip
-        "split steps h=512 adam dropout": fit_small(
-            hidden_size=512, solver="adam", batch_size=128, dropout=0.5, max_iter=2
-        ),
         "full batch in blocks (l2)": fit(max_iter=20, l2=0.01),
         "binary, adam, l2": binary(solver="adam", batch_size=64, l2=0.01, max_iter=3),
-        "binary, split steps h=512": binary(
-            hidden_size=512, solver="adam", batch_size=128, max_iter=2
-        ),
         "multilabel, sgd, identity": multilabel(activation="identity", max_iter=30),
         "multilabel, adam dropout, tanh": multilabel(
             solver="adam", activation="tanh", dropout=0.3, batch_size=100, max_iter=3

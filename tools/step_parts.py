@@ -7,15 +7,12 @@ Usage::
 
 ``--data`` defaults to $SCRATCHNET_DATA, else ../shared/mnist.
 
-Without the hidden-unit split (fewer than 512 hidden units on two cores), the
-steps of an Adam fit are run here part by part with the library's own
+The steps of an Adam fit are run here part by part with the library's own
 functions, each part timed: gathering the batch's rows, the two products with
 X, the work between them, and Adam's update. Before timing, the parts' loss and
 gradients are checked to equal ``_network.loss_and_gradients`` bit for bit, so
 the parts are the step's; then Adam's update is timed alone, repeated with its
-arrays in the cache. With the split, a real fit runs with timers around
-each thread's share of the forward and backward passes, and the time between
-(the softmax and loss, the threads' meetings) and outside the steps follows.
+arrays in the cache.
 
 Read the parts as shares of a step: the machine's speed varies between runs.
 """
@@ -23,13 +20,12 @@ Read the parts as shares of a step: the machine's speed varies between runs.
 import argparse
 import os
 import time
-import warnings
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
-from sklearn_scratchnet import ScratchMLPClassifier, _network, _unit_split
+from sklearn_scratchnet import _network
 from sklearn_scratchnet._optimizers import Adam
 from sklearn_scratchnet.datasets import load_idx_folder
 
@@ -117,62 +113,6 @@ def plain_steps(X, y, hidden, batch, n_steps):
     print(f"  ({1e6 * in_cache:.0f} us  Adam's update alone, its arrays in the cache)")
 
 
-def split_steps(X, y, hidden, batch, n_steps):
-    """Time the parts of a fit whose steps split the hidden units over threads."""
-    timings, calls = defaultdict(float), defaultdict(int)
-    clock = time.perf_counter
-    originals = {}
-
-    def timed(name, method):
-        def wrapper(self, *args):
-            start = clock()
-            result = method(self, *args)
-            timings[name] += clock() - start
-            calls[name] += 1
-            return result
-
-        return wrapper
-
-    for name in ("step", "_in_parallel", "_forward_rows", "_backward_rows"):
-        originals[name] = getattr(_unit_split.UnitSplitSteps, name)
-        setattr(_unit_split.UnitSplitSteps, name, timed(name, originals[name]))
-    passes = max(1, round(n_steps * batch / len(X)))
-    try:
-        clf = ScratchMLPClassifier(
-            hidden_size=hidden, solver="adam", alpha=1e-3, batch_size=batch,
-            max_iter=passes, n_iter_no_change=passes + 1, random_state=0,
-        )  # fmt: skip
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            start = clock()
-            clf.fit(X, y)
-            total = clock() - start
-    finally:
-        for name, method in originals.items():
-            setattr(_unit_split.UnitSplitSteps, name, method)
-    steps = calls["step"]
-    if not steps:
-        raise SystemExit(f"h={hidden} does not split its steps here: use fewer units")
-    per = {name: 1e6 * seconds / steps for name, seconds in timings.items()}
-    # Each of the two parallel parts per step: each thread's own share, then
-    # the rest of the part's time, waiting for the other threads.
-    own = {
-        name: 1e6 * timings[name] / calls[name]
-        for name in ("_forward_rows", "_backward_rows")
-    }
-    print(f"h={hidden}, Adam, batch {batch}, {X.dtype}: {steps} split steps, "
-          f"{per['step']:.0f} us per step")  # fmt: skip
-    print(f"  {own['_forward_rows']:7.0f} us  a thread's share of the forward pass")
-    print(f"  {own['_backward_rows']:7.0f} us  a thread's share of the backward "
-          "pass and update")  # fmt: skip
-    meetings = per["_in_parallel"] - own["_forward_rows"] - own["_backward_rows"]
-    print(f"  {meetings:7.0f} us  waiting for the other threads (two meetings)")
-    between = per["step"] - per["_in_parallel"]
-    print(f"  {between:7.0f} us  between the parts (Z2, softmax, loss, dZ2)")
-    outside = 1e6 * total / steps - per["step"]
-    print(f"  {outside:7.0f} us  outside the steps (gathering the batch, the loop)")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hidden", type=int, default=100)
@@ -189,9 +129,7 @@ def main():
     dtype = np.dtype(args.dtype)
     X = X_train.astype(dtype) / dtype.type(255)
     y = y_train.astype(np.intp)
-    split = _unit_split.threads_for(X, args.hidden, args.batch) > 1
-    run = split_steps if split else plain_steps
-    run(X, y, args.hidden, args.batch, args.steps)
+    plain_steps(X, y, args.hidden, args.batch, args.steps)
 
 
 if __name__ == "__main__":
