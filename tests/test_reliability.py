@@ -160,9 +160,22 @@ def test_eight_threads_predict_what_one_thread_predicts(mnist):
     for thread in threads:
         thread.join()
     assert not errors
+    # Up to float32 rounding: a product of other rows in a block, or one made
+    # while other threads call BLAS, may round its last bits differently.
+    # A block mixed up between threads would be wrong by far more.
+    top_two = np.sort(expected["predict_proba"], axis=1)[:, -2:]
+    clear = top_two[:, 1] - top_two[:, 0] > 1e-4
     for result in results:
-        for method in methods:
-            np.testing.assert_array_equal(result[method], expected[method])
+        np.testing.assert_allclose(
+            result["predict_proba"], expected["predict_proba"], rtol=1e-4, atol=0
+        )
+        np.testing.assert_allclose(
+            result["predict_log_proba"], expected["predict_log_proba"], rtol=0,
+            atol=1e-4,
+        )  # fmt: skip
+        np.testing.assert_array_equal(
+            result["predict"][clear], expected["predict"][clear]
+        )
 
 
 def test_fits_in_four_threads_at_once_train_what_one_fit_trains(mnist):

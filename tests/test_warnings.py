@@ -116,7 +116,7 @@ def test_version_warning_names_the_call_of_the_load(monkeypatch):
         clf = ScratchMLPClassifier(max_iter=2).fit(X, y)
     with monkeypatch.context() as patched:  # saved by another version
         patched.setattr(
-            _classifier, "_library_versions", lambda: {"sklearn-scratchnet": "0.0.1"}
+            _classifier, "library_versions", lambda: {"sklearn-scratchnet": "0.0.1"}
         )
         saved = pickle.dumps(clf)
     _assert_named_here(_caught(InconsistentVersionWarning, lambda: pickle.loads(saved)))
