@@ -197,21 +197,9 @@ def converted_arrays(state, converter):
 
 
 def moved_for_training(X, targets, sample_weight, validation):
-    """The targets and weights, and the validation set's, moved to X's namespace.
+    """The targets and weights (NumPy arrays) moved to X's namespace and device.
 
-    Parameters
-    ----------
-    X : array
-        The training data, in the namespace and on the device to train on.
-    targets, sample_weight : ndarray
-        The training targets and weights, NumPy arrays.
-    validation : _training.ValidationSet or None
-        Its targets and weights are moved in place.
-
-    Returns
-    -------
-    targets, sample_weight : arrays
-        In X's namespace, on its device.
+    Those of the ``validation`` set, if any, are moved in place.
     """
     if validation is not None:
         validation.y = from_numpy(validation.y, like=X)

@@ -1,19 +1,12 @@
 """ScratchMLPClassifier: the note's network as a scikit-learn classifier.
 
 This module is scikit-learn glue only: the parameters and their validation,
-the tags, the fitted attributes and the model's state before and after
-training, saved and restored. It leans on small modules beside it:
-
-    _training_data       X validated, the targets encoded for the network, the
-                         sample weights times the class weights
-    _validation_set      the validation set: given as X_val, y_val, or held out
-    _validation_scoring  the scorer that ``scoring`` names, for early stopping
-    _targets             labels and targets: their kinds, the output layer
-    _model_state         the model's state: kept on failure, moved, forgotten
-    _array_api           scikit-learn's array API dispatch: X's namespace and
-                         device, arrays moved there and back
-    _warnings            warnings that name the line of the caller's code; the
-                         warnings of an interrupted or unconverged training
+the tags, the fitted attributes and the model's state, saved and restored. The
+work is done in small modules beside it: ``_training_data`` (X validated, the
+network's targets, the weights), ``_validation_set`` (given, or held out),
+``_validation_scoring`` (the scorer ``scoring`` names), ``_targets`` (kinds of
+targets, the output layer), ``_model_state`` (kept on failure, moved),
+``_array_api`` (namespaces and devices) and ``_warnings`` (at the caller's line).
 
 ``fit`` reads straight down::
 
@@ -63,7 +56,7 @@ from sklearn_scratchnet._namespace import (
 )
 from sklearn_scratchnet._optimizers import optimizer_for
 from sklearn_scratchnet._targets import check_two_classes, labels_of
-from sklearn_scratchnet._training_data import check_same_network, training_data
+from sklearn_scratchnet._training_data import check_can_fit, training_data
 from sklearn_scratchnet._validation_scoring import scorer_for, validation_scoring
 from sklearn_scratchnet._validation_set import split_validation
 from sklearn_scratchnet._version import library_versions
@@ -753,11 +746,10 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # the weights live there. Labels and weights are prepared in NumPy and
         # moved there for training.
         where = array_namespace(X)
-        self._check_dropout_solver()
-        scorer = scorer_for(self, self.scoring)
         continued = hasattr(self, "W1_") and (partial or self.warm_start)
+        check_can_fit(self, continued, partial)
+        scorer = scorer_for(self, self.scoring)
         if continued:
-            check_same_network(self, partial)
             if where is not None or not is_numpy(self.W1_):
                 move_model_to(self, where)
         elif not partial:
@@ -781,7 +773,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             targets, sample_weight = moved_for_training(
                 X, targets, sample_weight, validation
             )
-        history = self._history(validation)
+        history = _training.History.of_model(
+            vars(self), validation is not None, self.scoring
+        )
         settings = self._loop_settings(X.shape[0], rng, validation, partial, continued)
         if self.solver == "lbfgs":
             self._optimizer = None
@@ -797,21 +791,6 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         self._keep(outcome, history, settings)
         warn_about_training(self, outcome, partial)
         return self
-
-    def _history(self, validation):
-        """The record of the passes to extend, its comparison afresh if rescored.
-
-        Scores of another ``scoring`` (accuracies, minus losses...) are on
-        another scale: when a warm-started fit scores its validation set
-        otherwise than the passes before it, its passes compete among
-        themselves.
-        """
-        history = _training.History.of_model(vars(self), validation is not None)
-        if validation is not None:
-            if vars(self).get("_scored_with", self.scoring) != self.scoring:
-                history.best_validation_score = -np.inf
-            self._scored_with = self.scoring
-        return history
 
     def _loop_settings(self, n_samples, rng, validation, partial, continued):
         """The training loop's settings (L-BFGS reads those it needs)."""
@@ -873,15 +852,6 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         vars(self).update(history.attributes(best_loss_known))
         if outcome.loss is not None:  # the final weights' (lbfgs)
             self.loss_ = outcome.loss
-
-    def _check_dropout_solver(self):
-        if self.dropout > 0 and self.solver == "lbfgs":
-            raise ValueError(
-                f"dropout={self.dropout} needs a stochastic solver: solver='lbfgs' "
-                "searches along a line of a loss that must be the same at every "
-                "evaluation, and dropout draws a new mask each time. Use "
-                "solver='adam' or solver='sgd' with dropout, or set dropout=0.0."
-            )
 
     def _dropout_rng(self, rng):
         """The generator of this fit's dropout masks, seeded from ``rng``.

@@ -265,23 +265,11 @@ class Adam(_UpdateRule):
 def optimizer_for(params, parameters, previous=None):
     """The update rule that an estimator's parameters name, for ``params``.
 
-    Parameters
-    ----------
-    params : tuple of ndarray
-        ``(W1, b1, W2, b2)``: the shapes of the rule's state.
-    parameters : mapping
-        The estimator's parameters (``get_params()``): ``solver`` ("sgd" or
-        "adam"), ``alpha`` (the learning rate) and the rule's own:
-        ``momentum``, ``nesterovs_momentum``, ``learning_rate`` (the schedule)
-        and ``power_t`` for "sgd"; ``beta_1``, ``beta_2`` and ``epsilon`` for
-        "adam".
-    previous : GradientDescent, Adam or None, default=None
-        The rule of the previous ``partial_fit`` call: continued (its state
-        kept, see ``continued``) when it is the solver's rule.
-
-    Returns
-    -------
-    optimizer : GradientDescent or Adam
+    ``parameters`` are the estimator's (``get_params()``): ``solver`` ("sgd"
+    or "adam"), ``alpha`` (the learning rate) and the rule's own, under
+    MLPClassifier's names. ``previous``, the rule of the previous
+    ``partial_fit`` call, is continued (its state kept) when it is the
+    solver's rule.
     """
     alpha = parameters["alpha"]
     if parameters["solver"] == "sgd":

@@ -51,6 +51,8 @@ class History:
         pass; None without a validation set.
     best_validation_score : float or None
         Highest validation score so far; None without a validation set.
+    scored_with : object
+        How the validation scores were scored (the estimator's ``scoring``).
     """
 
     loss_curve: list = field(default_factory=list)
@@ -58,9 +60,10 @@ class History:
     validation_scores: list | None = None
     validation_losses: list | None = None
     best_validation_score: float | None = None
+    scored_with: object = None
 
     @classmethod
-    def of_model(cls, attributes, with_validation):
+    def of_model(cls, attributes, with_validation, scoring=None):
         """The history that a model's fitted attributes record, to extend.
 
         Parameters
@@ -69,10 +72,13 @@ class History:
             The model's attributes (``vars(estimator)``), named as
             MLPClassifier's: ``loss_curve_``, ``best_loss_`` (None: not
             known), ``validation_scores_``, ``validation_loss_curve_`` and
-            ``best_validation_score_``.
+            ``best_validation_score_``; and ``_scored_with``.
         with_validation : bool
             Whether the passes to come score a validation set: a model
             trained without one gets empty validation records.
+        scoring : object, default=None
+            How the passes to come are scored. Scores scored otherwise are on
+            another scale: the best score is then sought afresh.
         """
         best_loss = attributes["best_loss_"]
         history = cls(
@@ -81,10 +87,16 @@ class History:
             validation_scores=attributes["validation_scores_"],
             validation_losses=attributes["validation_loss_curve_"],
             best_validation_score=attributes["best_validation_score_"],
+            scored_with=attributes.get("_scored_with", scoring),
         )
-        if with_validation and history.validation_scores is None:
+        if not with_validation:
+            return history
+        if history.validation_scores is None:  # a model trained without one
             history.validation_scores, history.validation_losses = [], []
             history.best_validation_score = -np.inf
+        elif history.scored_with != scoring:  # scores on another scale
+            history.best_validation_score = -np.inf
+        history.scored_with = scoring
         return history
 
     def attributes(self, best_loss_known=True):
@@ -100,6 +112,7 @@ class History:
             "validation_scores_": self.validation_scores,
             "validation_loss_curve_": self.validation_losses,
             "best_validation_score_": self.best_validation_score,
+            "_scored_with": self.scored_with,
         }
 
     def record(self, loss, validation_score=None, validation_loss=None):

@@ -33,35 +33,13 @@ _LARGE_FEATURE = 100.0
 
 
 def training_data(estimator, X, y, sample_weight, continued, partial):
-    """Validated X, the network's targets and the sample weights of a fit.
+    """Validated X, the network's targets and the weights of the samples that count.
 
     A new fit sets ``classes_`` and the output layer from y; a continued one
-    (``warm_start``, ``partial_fit``) checks y against them.
-
-    Parameters
-    ----------
-    estimator : ScratchMLPClassifier
-        The estimator being fitted.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        The training data. Under array API dispatch it keeps its namespace
-        and device.
-    y : array-like of shape (n_samples,) or (n_samples, n_labels)
-        Labels, or a multilabel indicator matrix.
-    sample_weight : array-like of shape (n_samples,) or None
-        The sample weights.
-    continued : bool
-        Whether training continues from the fitted weights.
-    partial : bool
-        Whether this is a ``partial_fit`` call.
-
-    Returns
-    -------
-    X : {ndarray, sparse matrix} or array of shape (n_counted, n_features)
-        The samples of positive weight, validated.
-    targets : ndarray of shape (n_counted,) or (n_counted, n_labels)
-        Their targets for the network, a NumPy array.
-    sample_weight : ndarray of shape (n_counted,)
-        Their weights times their class weights, a NumPy array.
+    (``warm_start``, or ``continued`` and ``partial`` for ``partial_fit``)
+    checks y against them. Under array API dispatch X keeps its namespace and
+    device; the targets and weights are NumPy arrays (labels are prepared in
+    NumPy). Samples of zero weight are dropped.
     """
     X, y = _validated(estimator, X, y, continued)
     if continued or partial:
@@ -89,8 +67,21 @@ def training_data(estimator, X, y, sample_weight, continued, partial):
     return X, targets[counted], sample_weight[counted]
 
 
-def check_same_network(estimator, partial):
-    """Refuse to continue training a network of another size than asked."""
+def check_can_fit(estimator, continued, partial):
+    """Refuse what no training can do: dropout with "lbfgs", or resizing a network.
+
+    ``continued``: the fit continues from the fitted weights; ``partial``: it
+    is a ``partial_fit`` call.
+    """
+    if estimator.dropout > 0 and estimator.solver == "lbfgs":
+        raise ValueError(
+            f"dropout={estimator.dropout} needs a stochastic solver: solver='lbfgs' "
+            "searches along a line of a loss that must be the same at every "
+            "evaluation, and dropout draws a new mask each time. Use "
+            "solver='adam' or solver='sgd' with dropout, or set dropout=0.0."
+        )
+    if not continued:
+        return
     fitted, asked = estimator.W1_.shape[0], estimator.hidden_size
     if fitted == asked:
         return

@@ -24,37 +24,14 @@ _SPLIT_REMEDY = (
 
 
 def split_validation(estimator, X, targets, sample_weight, X_val, y_val, rng, partial):
-    """The training data and the validation set of a fit.
+    """The training part of the data, and the validation set (or None).
 
     The validation set is the one given as ``X_val, y_val``; else, with
-    ``early_stopping`` (not in ``partial_fit``, not for "lbfgs"), a held-out
-    share of the training data; else None. Under array API dispatch the split
-    is drawn on row indices, with the draws of a NumPy fit, and a given
-    validation set is moved to X's namespace and device.
-
-    Parameters
-    ----------
-    estimator : ScratchMLPClassifier
-        The estimator being fitted; its classes and output layer are set.
-    X : {ndarray, sparse matrix} or array of shape (n_samples, n_features)
-        The validated training data.
-    targets : ndarray of shape (n_samples,) or (n_samples, n_labels)
-        The network's targets (``_targets.encode_labels``), a NumPy array.
-    sample_weight : ndarray of shape (n_samples,)
-        The training weights, a NumPy array.
-    X_val, y_val : array-like or None
-        The validation set given to ``fit``.
-    rng : numpy.random.RandomState
-        Draws the split.
-    partial : bool
-        Whether this is a ``partial_fit`` call.
-
-    Returns
-    -------
-    X, targets, sample_weight : arrays
-        The training part of the data.
-    validation : ValidationSet or None
-        The validation set.
+    ``early_stopping`` (not in ``partial_fit``, not for "lbfgs"), a share of
+    the training data held out with draws from ``rng``. Under array API
+    dispatch the split is drawn on row indices, with the draws of a NumPy fit,
+    and a given validation set is moved to X's namespace and device. The
+    targets and weights are NumPy arrays.
     """
     if X_val is not None or y_val is not None:
         validation = given_validation_set(estimator, X_val, y_val, like=X)
@@ -76,13 +53,6 @@ def held_out(estimator, X, targets, sample_weight, rng):
 
     Multilabel targets have no classes to stratify by: the samples are held
     out at random, as MLPClassifier does.
-
-    Returns
-    -------
-    X, targets, sample_weight : arrays
-        The training part.
-    validation : ValidationSet
-        The held-out part.
     """
     fraction = estimator.validation_fraction
     if targets.ndim == 2:
@@ -102,19 +72,8 @@ def held_out(estimator, X, targets, sample_weight, rng):
 def given_validation_set(estimator, X_val, y_val, like):
     """The validation set given to fit, checked as the training data, encoded.
 
-    Parameters
-    ----------
-    estimator : ScratchMLPClassifier
-        The estimator being fitted; its classes and output layer are set.
-    X_val, y_val : array-like or None
-        The validation set; both or neither must be given.
-    like : array
-        The validated training data: ``X_val`` takes its dtype and, under array
-        API dispatch, its namespace and device.
-
-    Returns
-    -------
-    validation : ValidationSet
+    ``X_val`` takes the dtype of ``like``, the validated training data, and
+    under array API dispatch its namespace and device.
     """
     name = type(estimator).__name__
     if X_val is None or y_val is None:

@@ -42,16 +42,10 @@ def _first_level_outside():
 
 
 def warn_about_training(estimator, outcome, partial):
-    """The warnings of a training that was interrupted or did not converge.
+    """Warn if the training of ``estimator`` was interrupted or did not converge.
 
-    Parameters
-    ----------
-    estimator : ScratchMLPClassifier
-        The estimator that was fitted.
-    outcome : _training.TrainingOutcome
-        How its training (the loop's or L-BFGS's) ended.
-    partial : bool
-        Whether it was a ``partial_fit`` call, which is one pass by design.
+    ``outcome`` (a ``_training.TrainingOutcome``) says how it ended, the loop's
+    or L-BFGS's; ``partial_fit`` makes one pass by design, never too few.
     """
     name, lbfgs = type(estimator).__name__, estimator.solver == "lbfgs"
     if outcome.stopped_by == "interrupt":
