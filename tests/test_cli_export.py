@@ -125,3 +125,20 @@ def test_export_takes_a_pipeline(tmp_path, sample):
     X_test = sample.X_test.astype(np.float32)
     label, _ = session.run(None, {"X": X_test})
     np.testing.assert_array_equal(label, pipeline.predict(X_test))
+
+
+def test_export_refuses_a_model_onnx_cannot_carry(tmp_path, sample):
+    # A multilabel model is an invalid input to ONNX export, as to the page:
+    # exit code 4 and skl2onnx's limit in words, the output left alone.
+    clf = ScratchMLPClassifier(hidden_size=8, max_iter=2, random_state=0)
+    X, y = scale_pixels(sample.X_train[:300]), sample.y_train[:300]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, np.column_stack([y % 2, y > 4]).astype(int))
+    persistence.dump(clf, tmp_path / "multilabel.skops")
+    out_path = tmp_path / "model.onnx"
+    out_path.write_bytes(b"an older export")
+    code, out, err = run("export", tmp_path / "multilabel.skops", out_path)
+    assert code == 4, err
+    assert err.startswith("scratchnet export: error: ONNX export covers models of")
+    assert out == "" and out_path.read_bytes() == b"an older export"

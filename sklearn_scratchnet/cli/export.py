@@ -57,6 +57,8 @@ def export_command(args):
         onnx_model = save_onnx(model, args.out)
     except ImportError as exc:
         raise CommandError(str(exc), EXIT_FAILURE) from exc
+    except ValueError as exc:  # a model ONNX cannot carry, as for the page
+        raise CommandError(str(exc), EXIT_INVALID_FILE) from exc
     except OSError as exc:
         if isinstance(exc, IsADirectoryError):
             raise
