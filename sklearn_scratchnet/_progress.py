@@ -10,9 +10,8 @@ import time
 
 import numpy as np
 from sklearn.metrics import get_scorer, log_loss
-from sklearn.utils._array_api import _convert_to_numpy, get_namespace
 
-from sklearn_scratchnet._namespace import from_numpy, is_numpy
+from sklearn_scratchnet._namespace import from_numpy, is_numpy, to_numpy
 
 
 class EpochProgressBar:
@@ -97,8 +96,8 @@ class EpochProgressBar:
 
     def _scores(self, fitted_estimator):
         # A model trained on another array library (a GPU) predicts there.
-        classes = _as_numpy(fitted_estimator.classes_)
-        proba = _as_numpy(fitted_estimator.predict_proba(self.X_val))
+        classes = to_numpy(fitted_estimator.classes_)
+        proba = to_numpy(fitted_estimator.predict_proba(self.X_val))
         accuracy = np.mean(classes[np.argmax(proba, axis=1)] == self.y_val)
         loss = log_loss(self.y_val, proba, labels=classes)
         scores = {"val_loss": f"{loss:.4f}", "val_accuracy": f"{accuracy:.4f}"}
@@ -119,14 +118,6 @@ class EpochProgressBar:
 def _is_loss(scoring):
     """Whether ``scoring`` is "loss" (minus the validation loss)."""
     return isinstance(scoring, str) and scoring == "loss"
-
-
-def _as_numpy(array):
-    """``array`` as a NumPy array, from whatever array library holds it."""
-    if isinstance(array, np.ndarray):
-        return array
-    xp, _ = get_namespace(array)
-    return _convert_to_numpy(array, xp)
 
 
 def make_progress(console, scoring=None):

@@ -137,56 +137,6 @@ def check_two_classes(classes, estimator_name):
         )
 
 
-def check_indicator_width(y, classes):
-    """A multilabel y of partial_fit's first call needs ``classes=range(n_labels)``.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples, n_labels)
-        A multilabel indicator matrix.
-    classes : ndarray of shape (n_classes,)
-        The ``classes`` given to partial_fit.
-    """
-    if not np.array_equal(classes, np.arange(y.shape[1])):
-        raise ValueError(
-            f"y is a multilabel indicator matrix of {y.shape[1]} labels, "
-            f"so classes must be range({y.shape[1]}); got "
-            f"{classes.tolist()}."
-        )
-
-
-def check_same_kind_of_targets(y, multilabel, fitted_multilabel, classes):
-    """Continued training needs the kind of targets the network was built for.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-        The new targets.
-    multilabel : bool
-        Whether ``y`` is a multilabel indicator matrix.
-    fitted_multilabel : bool
-        Whether the fitted network learned a multilabel indicator matrix.
-    classes : ndarray of shape (n_classes,)
-        The fitted ``classes_``.
-    """
-    if multilabel != fitted_multilabel or (multilabel and y.shape[1] != len(classes)):
-        fitted = (
-            f"a multilabel indicator matrix of {len(classes)} labels"
-            if fitted_multilabel
-            else "class labels"
-        )
-        given = (
-            f"a multilabel indicator matrix of {y.shape[1]} labels"
-            if multilabel
-            else "class labels"
-        )
-        raise ValueError(
-            f"The model was fitted on {fitted}, but y is {given}. Continued "
-            "training (warm_start=True, partial_fit) needs the same kind of "
-            "targets; call fit with warm_start=False to start afresh."
-        )
-
-
 def encode_labels(y, classes, dtype, name="y"):
     """The network's targets: class indices, or the indicator matrix.
 

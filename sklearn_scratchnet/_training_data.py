@@ -16,8 +16,6 @@ from sklearn_scratchnet._array_api import array_namespace, as_numpy, take
 from sklearn_scratchnet._namespace import namespace, numpy_dtype, to_numpy
 from sklearn_scratchnet._targets import (
     check_every_class,
-    check_indicator_width,
-    check_same_kind_of_targets,
     check_two_classes,
     encode_labels,
     kind_of_targets,
@@ -133,17 +131,38 @@ def _check_same_kind_of_targets(estimator, y, first):
     """Continued training needs the kind of targets the network was built for.
 
     ``first`` marks partial_fit's first call, where ``classes`` gave
-    ``classes_`` and the output layer is set here.
+    ``classes_`` and the output layer is set here: a multilabel y then needs
+    ``classes=range(n_labels)``.
     """
     classes = estimator.classes_
     multilabel = kind_of_targets(y, type(estimator).__name__) == "multilabel-indicator"
-    if not first:
-        check_same_kind_of_targets(y, multilabel, estimator._is_multilabel(), classes)
+    if first:
+        if multilabel and not np.array_equal(classes, np.arange(y.shape[1])):
+            raise ValueError(
+                f"y is a multilabel indicator matrix of {y.shape[1]} labels, "
+                f"so classes must be range({y.shape[1]}); got "
+                f"{classes.tolist()}."
+            )
+        estimator.out_activation_ = output_activation(multilabel, len(classes))
+        estimator._multilabel = multilabel
         return
-    if multilabel:
-        check_indicator_width(y, classes)
-    estimator.out_activation_ = output_activation(multilabel, len(classes))
-    estimator._multilabel = multilabel
+    fitted_multilabel = estimator._is_multilabel()
+    if multilabel != fitted_multilabel or (multilabel and y.shape[1] != len(classes)):
+        fitted = (
+            f"a multilabel indicator matrix of {len(classes)} labels"
+            if fitted_multilabel
+            else "class labels"
+        )
+        given = (
+            f"a multilabel indicator matrix of {y.shape[1]} labels"
+            if multilabel
+            else "class labels"
+        )
+        raise ValueError(
+            f"The model was fitted on {fitted}, but y is {given}. Continued "
+            "training (warm_start=True, partial_fit) needs the same kind of "
+            "targets; call fit with warm_start=False to start afresh."
+        )
 
 
 def _training_weights(estimator, sample_weight, X, targets, partial):

@@ -8,7 +8,6 @@ calls on the estimator predicting with the pass's weights.
 
 import copy
 import inspect
-import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -16,6 +15,7 @@ from sklearn.metrics import check_scoring
 
 from sklearn_scratchnet._namespace import from_numpy, is_numpy
 from sklearn_scratchnet._targets import labels_of
+from sklearn_scratchnet._warnings import warn
 
 
 def scorer_for(estimator, scoring):
@@ -86,14 +86,12 @@ def validation_scoring(estimator, validation, scorer):
         if accepts_sample_weight(scorer):
             weights = {"sample_weight": sample_weight}
         elif np.ptp(validation.sample_weight) > 0:
-            warnings.warn(
+            warn(
                 f"scoring={estimator.scoring!r} takes no sample_weight, so the "
                 "validation samples are scored unweighted although their "
                 "sample (or class) weights differ. Give a scorer that accepts "
                 "sample_weight, such as one made by sklearn.metrics."
-                "make_scorer, to weigh them.",
-                UserWarning,
-                stacklevel=5,
+                "make_scorer, to weigh them."
             )
 
     def score(params):

@@ -195,7 +195,7 @@ def preprocess_digit(image):
             "no digit found: the image is blank (no stroke differs from the "
             "background)."
         )
-    scale = DIGIT_BOX / _box_side(mask)
+    scale = DIGIT_BOX / _bounding_box(mask)[1]
     # Keep the ink's soft edges (antialiasing, blur) next to the kept regions,
     # and measure each stroke against the strongest ink near it, so that
     # strokes in the shade come out as bright as those in the light.
@@ -203,11 +203,8 @@ def preprocess_digit(image):
     nearby = ndimage.maximum_filter(ink * mask, size=max(3, round(4 / scale)))
     level = _FULL_INK * np.maximum(nearby, 0.1 * nearby.max())
     ink = np.clip(ink * near / level, 0, 1)
-    shown = ink > _EDGE
-    rows = np.flatnonzero(shown.any(axis=1))
-    cols = np.flatnonzero(shown.any(axis=0))
-    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-    scale = DIGIT_BOX / _box_side(shown)
+    box, side = _bounding_box(ink > _EDGE)
+    scale = DIGIT_BOX / side
     ink = _match_stroke_width(ink[box], mask[box], scale)
 
     height, width = ink.shape
@@ -227,11 +224,11 @@ def preprocess_digit(image):
     return digit
 
 
-def _box_side(mask):
-    """The longer side of the bounding box of ``mask``'s True pixels."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    return max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
+def _bounding_box(mask):
+    """The bounding box of ``mask``'s True pixels (a pair of slices), and its
+    longer side."""
+    box = ndimage.find_objects(mask.astype(np.uint8))[0]
+    return box, max(axis.stop - axis.start for axis in box)
 
 
 def _shrink(image, side):

@@ -201,18 +201,6 @@ def _convert(scope, operator, container):
     )
 
 
-def _scratch_classifiers(model):
-    """The ScratchMLPClassifier objects in ``model`` (itself, or its steps)."""
-    found = [model] if isinstance(model, ScratchMLPClassifier) else []
-    if hasattr(model, "get_params"):
-        found += [
-            value
-            for value in model.get_params(deep=True).values()
-            if isinstance(value, ScratchMLPClassifier)
-        ]
-    return found
-
-
 def to_onnx(
     model, X_sample=None, *, zipmap=False, options=None, target_opset=None, name=None
 ):
@@ -296,10 +284,17 @@ def to_onnx(
 
 
 def _fitted_classifiers(model):
-    """The ScratchMLPClassifiers in the fitted ``model``, each fitted on class
-    labels (multilabel targets have no ONNX classifier outputs)."""
+    """The ScratchMLPClassifiers in the fitted ``model`` (itself, or its steps),
+    each fitted on class labels (multilabel targets have no ONNX classifier
+    outputs)."""
     check_is_fitted(model)
-    classifiers = _scratch_classifiers(model)
+    classifiers = [model] if isinstance(model, ScratchMLPClassifier) else []
+    if hasattr(model, "get_params"):
+        classifiers += [
+            value
+            for value in model.get_params(deep=True).values()
+            if isinstance(value, ScratchMLPClassifier)
+        ]
     for clf in classifiers:
         check_is_fitted(clf)
         if clf._is_multilabel():

@@ -57,7 +57,7 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_scratchnet._classifier import ScratchMLPClassifier
 from sklearn_scratchnet._namespace import to_numpy
 from sklearn_scratchnet._version import __version__
-from sklearn_scratchnet.persistence import write_atomically
+from sklearn_scratchnet.persistence import classifier_of, write_atomically
 
 __all__ = ["to_html", "save_html", "SUFFIXES"]
 
@@ -189,9 +189,7 @@ def _page_classifier(model):
                 "transform the pixels before the classifier, and the page gives "
                 f"the network pixels / 255 itself. It takes {_SUPPORTED}."
             )
-        clf = model.steps[-1][1]
-    else:
-        clf = model
+    clf = classifier_of(model)
     if not isinstance(clf, ScratchMLPClassifier):
         raise ValueError(
             f"The page cannot run a {type(clf).__name__}. It takes {_SUPPORTED}."

@@ -67,17 +67,8 @@ def dump(model, path, *, format=None):
         format = "skops" if path.suffix == ".skops" else "joblib"
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS} or None; got {format!r}.")
-    if format == "skops":
-        skops_io = _import_skops()
-
-        def write(file):
-            skops_io.dump(model, file)
-    else:
-
-        def write(file):
-            joblib.dump(model, file)
-
-    return write_atomically(path, write)
+    save = _import_skops().dump if format == "skops" else joblib.dump
+    return write_atomically(path, lambda file: save(model, file))
 
 
 def write_atomically(path, write):

@@ -18,15 +18,12 @@ a fitted :class:`~sklearn.pipeline.Pipeline` whose last step is one, such as
   :meth:`ConfusionMatrixDisplay.from_estimator
   <sklearn.metrics.ConfusionMatrixDisplay.from_estimator>`.
 
-The functions :func:`plot_loss_curves`, :func:`plot_hidden_units`,
-:func:`plot_confusion_matrix` and :func:`plot_misclassified` draw the same
-figures in one call and return the :class:`matplotlib.figure.Figure`, to show
-(``plt.show()``) or save (``fig.savefig("name.png")``).
+Each display's ``figure_`` is the :class:`matplotlib.figure.Figure` drawn on,
+to show (``plt.show()``) or save (``display.figure_.savefig("name.png")``).
 """
 
 import numpy as np
 from sklearn.base import is_classifier
-from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils._optional_dependencies import check_matplotlib_support
@@ -38,10 +35,6 @@ __all__ = [
     "HiddenUnitsDisplay",
     "LossCurveDisplay",
     "MisclassifiedDigitsDisplay",
-    "plot_confusion_matrix",
-    "plot_hidden_units",
-    "plot_loss_curves",
-    "plot_misclassified",
 ]
 
 #: MNIST's image shape, the default for drawing rows of pixels as images.
@@ -620,158 +613,3 @@ class MisclassifiedDigitsDisplay:
             image_shape=image_shape,
         )
         return display.plot(ax=ax, max_images=max_images, n_cols=n_cols, cmap=cmap)
-
-
-def plot_loss_curves(clf, *, ax=None, figsize=(6.4, 4.0)):
-    """Plot the training loss, and the validation loss when recorded, per pass.
-
-    The figure of :meth:`LossCurveDisplay.from_estimator`, in a figure of
-    ``figsize``.
-
-    Parameters
-    ----------
-    clf : ScratchMLPClassifier or Pipeline
-        A fitted classifier, or a fitted Pipeline ending with one; its
-        ``loss_curve_`` and ``validation_loss_curve_`` (present when it had a
-        validation set) are drawn.
-    ax : matplotlib Axes, default=None
-        Where to draw; a new figure when None.
-    figsize : (float, float), default=(6.4, 4.0)
-        Size in inches of a new figure.
-
-    Returns
-    -------
-    fig : matplotlib.figure.Figure
-        The figure drawn on.
-    """
-    check_matplotlib_support("plot_loss_curves")
-    _scratch_classifier(clf, "plot_loss_curves")
-    if ax is None:
-        _, ax = _pyplot("plot_loss_curves").subplots(
-            figsize=figsize, layout="constrained"
-        )
-    return LossCurveDisplay.from_estimator(clf, ax=ax).figure_
-
-
-def plot_hidden_units(
-    clf, *, image_shape=MNIST_SHAPE, max_units=100, n_cols=None, figsize=None
-):
-    """Draw each hidden unit's incoming weights as an image.
-
-    The figure of :meth:`HiddenUnitsDisplay.from_estimator`.
-
-    Parameters
-    ----------
-    clf : ScratchMLPClassifier or Pipeline
-        A fitted classifier, or a fitted Pipeline ending with one.
-    image_shape : (int, int), default=(28, 28)
-        Shape of the input images; its product must be the classifier's number
-        of features.
-    max_units : int, default=100
-        Draw at most this many units (the first ones).
-    n_cols : int, default=None
-        Number of columns of the grid; about the square root of the number of
-        units when None.
-    figsize : (float, float), default=None
-        Size in inches; about one inch per unit when None.
-
-    Returns
-    -------
-    fig : matplotlib.figure.Figure
-        The figure: one image per hidden unit, titled with its index.
-    """
-    display = HiddenUnitsDisplay.from_estimator(
-        clf, image_shape=image_shape, max_units=max_units, n_cols=n_cols
-    )
-    if figsize is not None:
-        display.figure_.set_size_inches(figsize)
-    return display.figure_
-
-
-def plot_confusion_matrix(clf, X, y, *, normalize=None, ax=None, figsize=(6, 5.5)):
-    """Plot the confusion matrix of ``clf`` on (X, y), titled with the accuracy.
-
-    A thin wrapper over scikit-learn's
-    :meth:`ConfusionMatrixDisplay.from_predictions
-    <sklearn.metrics.ConfusionMatrixDisplay.from_predictions>`; for the display
-    object itself, call :meth:`ConfusionMatrixDisplay.from_estimator
-    <sklearn.metrics.ConfusionMatrixDisplay.from_estimator>`.
-
-    Parameters
-    ----------
-    clf : fitted classifier
-        The model to evaluate: any fitted classifier or Pipeline ending with
-        one.
-    X : array-like of shape (n_samples, n_features)
-        Test data, as the model takes them.
-    y : array-like of shape (n_samples,)
-        True labels.
-    normalize : {"true", "pred", "all"}, default=None
-        As in :func:`sklearn.metrics.confusion_matrix`; counts when None.
-    ax : matplotlib Axes, default=None
-        Where to draw; a new figure when None.
-    figsize : (float, float), default=(6, 5.5)
-        Size in inches of a new figure.
-
-    Returns
-    -------
-    fig : matplotlib.figure.Figure
-        The figure drawn on.
-    """
-    if ax is None:
-        _, ax = _pyplot("plot_confusion_matrix").subplots(
-            figsize=figsize, layout="constrained"
-        )
-    y_pred = clf.predict(X)
-    display = ConfusionMatrixDisplay.from_predictions(
-        y,
-        y_pred,
-        labels=clf.classes_,
-        normalize=normalize,
-        ax=ax,
-        cmap="Blues",
-        values_format=None if normalize else "d",
-        colorbar=False,
-    )
-    accuracy = float(np.mean(y_pred == np.asarray(y)))
-    display.ax_.set_title(f"Confusion matrix (accuracy {accuracy:.4f})")
-    return display.figure_
-
-
-def plot_misclassified(
-    clf, X, y, *, image_shape=MNIST_SHAPE, max_images=36, n_cols=None, figsize=None
-):
-    """Show the digits of (X, y) that ``clf`` gets wrong.
-
-    The figure of :meth:`MisclassifiedDigitsDisplay.from_estimator`.
-
-    Parameters
-    ----------
-    clf : fitted classifier
-        The model to evaluate: any fitted classifier or Pipeline ending with
-        one.
-    X : array-like of shape (n_samples, n_features)
-        Test data, as the model takes them.
-    y : array-like of shape (n_samples,)
-        True labels.
-    image_shape : (int, int), default=(28, 28)
-        Shape of the images; its product must be the number of features.
-    max_images : int, default=36
-        Show at most this many (the first ones in X).
-    n_cols : int, default=None
-        Number of columns; about the square root of the number shown when None.
-    figsize : (float, float), default=None
-        Size in inches; about one inch per image when None.
-
-    Returns
-    -------
-    fig : matplotlib.figure.Figure
-        One image per misclassified digit titled "true T, predicted P", or a
-        note saying that none is misclassified.
-    """
-    display = MisclassifiedDigitsDisplay.from_estimator(
-        clf, X, y, image_shape=image_shape, max_images=max_images, n_cols=n_cols
-    )
-    if figsize is not None:
-        display.figure_.set_size_inches(figsize)
-    return display.figure_

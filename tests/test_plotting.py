@@ -35,20 +35,21 @@ def saved_size(fig, path, dpi=100):
 
 def test_loss_curves_draw_both_histories(sample_model, tmp_path):
     clf, _, _ = sample_model
-    fig = plotting.plot_loss_curves(clf)
+    fig = plotting.LossCurveDisplay.from_estimator(clf).figure_
     (ax,) = fig.axes
     training, validation = ax.get_lines()
     np.testing.assert_allclose(training.get_ydata(), clf.loss_curve_)
     np.testing.assert_allclose(validation.get_ydata(), clf.validation_loss_curve_)
     np.testing.assert_array_equal(training.get_xdata(), np.arange(1, clf.n_iter_ + 1))
-    assert saved_size(fig, tmp_path / "loss.png") == (640, 400)
+    assert saved_size(fig, tmp_path / "loss.png") == (640, 480)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_loss_curve_without_validation_set(sample_model, tmp_path):
     clf, X_test, y_test = sample_model
     plain = clone(clf).set_params(max_iter=3).fit(X_test, y_test)
-    fig = plotting.plot_loss_curves(plain, figsize=(5, 3))
+    _, ax = plt.subplots(figsize=(5, 3))
+    fig = plotting.LossCurveDisplay.from_estimator(plain, ax=ax).figure_
     assert len(fig.axes[0].get_lines()) == 1
     assert saved_size(fig, tmp_path / "loss.png", dpi=80) == (400, 240)
 
@@ -56,13 +57,13 @@ def test_loss_curve_without_validation_set(sample_model, tmp_path):
 def test_loss_curves_into_given_axes(sample_model):
     clf, _, _ = sample_model
     fig, (left, right) = plt.subplots(1, 2)
-    assert plotting.plot_loss_curves(clf, ax=right) is fig
+    assert plotting.LossCurveDisplay.from_estimator(clf, ax=right).figure_ is fig
     assert len(right.get_lines()) == 2 and not left.get_lines()
 
 
 def test_hidden_units_show_the_rows_of_W1(sample_model, tmp_path):
     clf, _, _ = sample_model
-    fig = plotting.plot_hidden_units(clf)
+    fig = plotting.HiddenUnitsDisplay.from_estimator(clf).figure_
     images = [ax.images[0] for ax in fig.axes if ax.images]
     assert len(images) == clf.hidden_size == 64
     for unit in (0, 17, 63):
@@ -78,7 +79,9 @@ def test_hidden_units_show_the_rows_of_W1(sample_model, tmp_path):
 
 def test_hidden_units_max_units_and_columns(sample_model, tmp_path):
     clf, _, _ = sample_model
-    fig = plotting.plot_hidden_units(clf, max_units=10, n_cols=5, figsize=(5, 2.5))
+    display = plotting.HiddenUnitsDisplay.from_estimator(clf, max_units=10, n_cols=5)
+    fig = display.figure_
+    fig.set_size_inches((5, 2.5))
     grid = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
     assert len(grid) == 10 and sum(bool(ax.images) for ax in grid) == 10
     assert saved_size(fig, tmp_path / "units.png") == (500, 250)
@@ -87,14 +90,18 @@ def test_hidden_units_max_units_and_columns(sample_model, tmp_path):
 def test_image_shape_must_fit_the_features(sample_model):
     clf, X_test, y_test = sample_model
     with pytest.raises(ValueError, match=r"image_shape=\(20, 20\) holds 400"):
-        plotting.plot_hidden_units(clf, image_shape=(20, 20))
+        plotting.HiddenUnitsDisplay.from_estimator(clf, image_shape=(20, 20))
     with pytest.raises(ValueError, match="784 features"):
-        plotting.plot_misclassified(clf, X_test, y_test, image_shape=(27, 27))
+        plotting.MisclassifiedDigitsDisplay.from_estimator(
+            clf, X_test, y_test, image_shape=(27, 27)
+        )
 
 
-def test_confusion_matrix_counts_the_predictions(sample_model, tmp_path):
+def test_the_commands_confusion_matrix_counts_the_predictions(sample_model, tmp_path):
+    from sklearn_scratchnet.cli._saving import _confusion_matrix
+
     clf, X_test, y_test = sample_model
-    fig = plotting.plot_confusion_matrix(clf, X_test, y_test)
+    fig = _confusion_matrix(plt, clf, X_test, y_test).figure_
     expected = confusion_matrix(y_test, clf.predict(X_test))
     shown = np.array([int(text.get_text()) for text in fig.axes[0].texts])
     np.testing.assert_array_equal(shown.reshape(10, 10), expected)
@@ -107,7 +114,9 @@ def test_misclassified_digits_are_wrong_and_labelled(sample_model, tmp_path):
     clf, X_test, y_test = sample_model
     y_pred = clf.predict(X_test)
     wrong = np.flatnonzero(y_pred != y_test)
-    fig = plotting.plot_misclassified(clf, X_test, y_test, max_images=12)
+    fig = plotting.MisclassifiedDigitsDisplay.from_estimator(
+        clf, X_test, y_test, max_images=12
+    ).figure_
     shown = [ax for ax in fig.axes if ax.images]
     assert len(shown) == min(12, wrong.size)
     for ax, index in zip(shown, wrong, strict=False):
@@ -121,14 +130,15 @@ def test_misclassified_digits_are_wrong_and_labelled(sample_model, tmp_path):
 
 def test_no_misclassified_digit(sample_model):
     clf, X_test, _ = sample_model
-    fig = plotting.plot_misclassified(clf, X_test[:50], clf.predict(X_test[:50]))
+    fig = plotting.MisclassifiedDigitsDisplay.from_estimator(
+        clf, X_test[:50], clf.predict(X_test[:50])
+    ).figure_
     assert "All 50 digits correctly classified" in fig.axes[0].texts[0].get_text()
 
 
 @pytest.mark.parametrize(
     "draw, caller",
     [
-        (lambda clf: plotting.plot_loss_curves(clf), "plot_loss_curves"),
         (
             lambda clf: plotting.LossCurveDisplay.from_estimator(clf),
             "LossCurveDisplay.from_estimator",
@@ -209,7 +219,7 @@ def test_loss_curves_ticks_are_whole_passes(sample_model, pipeline_model):
     # matplotlib's default locator puts ticks at 2.5, 7.5, ... (20 passes) or at
     # 1.5, 2.5, ... (4 passes).
     for model in (sample_model[0], pipeline_model[0]):
-        fig = plotting.plot_loss_curves(model)
+        fig = plotting.LossCurveDisplay.from_estimator(model).figure_
         fig.canvas.draw()
         assert integer_ticks(fig.axes[0])
 
@@ -284,7 +294,7 @@ def test_misclassified_display_from_sparse_or_list(sample_model, container):
     np.testing.assert_array_equal(
         display.images_[0].get_array(), X[wrong[0]].reshape(28, 28)
     )
-    fig = plotting.plot_misclassified(clf, container(X), y, max_images=3)
+    fig = display.figure_
     assert sum(bool(ax.images) for ax in fig.axes) == 3
 
 
@@ -302,29 +312,11 @@ def test_confusion_matrix_of_a_pipeline(pipeline_model):
     display = ConfusionMatrixDisplay.from_estimator(pipe, X_test, y_test)
     expected = confusion_matrix(y_test, pipe.predict(X_test))
     np.testing.assert_array_equal(display.confusion_matrix, expected)
-    fig = plotting.plot_confusion_matrix(pipe, X_test, y_test)
-    shown = np.array([int(text.get_text()) for text in fig.axes[0].texts])
-    np.testing.assert_array_equal(shown.reshape(10, 10), expected)
-
-
-def test_old_functions_draw_a_pipeline(pipeline_model):
-    pipe, X_test, y_test = pipeline_model
-    figures = [
-        plotting.plot_loss_curves(pipe),
-        plotting.plot_hidden_units(pipe),
-        plotting.plot_confusion_matrix(pipe, X_test, y_test),
-        plotting.plot_misclassified(pipe, X_test, y_test),
-    ]
-    assert all(isinstance(fig, plt.Figure) for fig in figures)
-    (ax,) = figures[0].axes
-    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), pipe[-1].loss_curve_)
 
 
 DISPLAYS = [
     lambda est: plotting.LossCurveDisplay.from_estimator(est),
     lambda est: plotting.HiddenUnitsDisplay.from_estimator(est),
-    lambda est: plotting.plot_loss_curves(est),
-    lambda est: plotting.plot_hidden_units(est),
 ]
 
 

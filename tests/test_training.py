@@ -284,7 +284,7 @@ def test_the_training_modules_import_only_downwards(module):
 # scikit-learn and the modules below, never the estimator's module or those above.
 _BESIDE_THE_ESTIMATOR = {
     "_targets": set(),
-    "_validation_scoring": {"_namespace", "_targets"},
+    "_validation_scoring": {"_namespace", "_targets", "_warnings"},
     "_array_api": {"_namespace", "_training"},
     "_warnings": {"exceptions"},
     "_model_state": {"_array_api", "_namespace"},

@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import ConfusionMatrixDisplay
 
 from sklearn_scratchnet import persistence, plotting
 from sklearn_scratchnet.cli._common import EXIT_CANNOT_WRITE, CommandError, reason
@@ -107,12 +108,14 @@ def save_figures(clf, X_test, y_test, model_path):
     side = int(round(np.sqrt(clf.n_features_in_)))
     square = side * side == clf.n_features_in_
     draw = {
-        "loss": lambda: plotting.plot_loss_curves(clf),
-        "hidden-units": lambda: plotting.plot_hidden_units(
+        "loss": lambda: plotting.LossCurveDisplay.from_estimator(
+            clf, ax=plt.subplots(figsize=(6.4, 4.0), layout="constrained")[1]
+        ),
+        "hidden-units": lambda: plotting.HiddenUnitsDisplay.from_estimator(
             clf, image_shape=(side, side)
         ),
-        "confusion-matrix": lambda: plotting.plot_confusion_matrix(clf, X_test, y_test),
-        "misclassified": lambda: plotting.plot_misclassified(
+        "confusion-matrix": lambda: _confusion_matrix(plt, clf, X_test, y_test),
+        "misclassified": lambda: plotting.MisclassifiedDigitsDisplay.from_estimator(
             clf, X_test, y_test, image_shape=(side, side)
         ),
     }
@@ -122,8 +125,22 @@ def save_figures(clf, X_test, y_test, model_path):
     written = []
     for name, make in draw.items():
         path = paths[name]
-        fig = make()
+        fig = make().figure_
         fig.savefig(path, dpi=100)
         plt.close(fig)
         written.append((path, FIGURES[name]))
     return written
+
+
+def _confusion_matrix(plt, clf, X_test, y_test):
+    """scikit-learn's confusion matrix display of the test digits, in counts,
+    titled with the accuracy."""
+    _, ax = plt.subplots(figsize=(6, 5.5), layout="constrained")
+    y_pred = clf.predict(X_test)
+    display = ConfusionMatrixDisplay.from_predictions(
+        y_test, y_pred, labels=clf.classes_, ax=ax, cmap="Blues", values_format="d",
+        colorbar=False,
+    )  # fmt: skip
+    accuracy = float(np.mean(y_pred == np.asarray(y_test)))
+    display.ax_.set_title(f"Confusion matrix (accuracy {accuracy:.4f})")
+    return display

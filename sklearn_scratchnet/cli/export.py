@@ -41,23 +41,22 @@ def add_export_parser(commands):
 
 def export_command(args):
     """``scratchnet export``: the model as an ONNX graph, or as a page for an
-    .html file, written atomically."""
+    .html file, written atomically; a model the format cannot carry is an
+    invalid input (exit code 4)."""
     model, _ = load_model(args)
     clf = classifier_of(model)
     from sklearn_scratchnet.onnx import save_onnx
-    from sklearn_scratchnet.page import SUFFIXES
+    from sklearn_scratchnet.page import SUFFIXES, save_html
 
-    if args.out.suffix.lower() in SUFFIXES:  # the suffix chooses
-        return export_page(model, args.out)
-
+    page = args.out.suffix.lower() in SUFFIXES  # the suffix chooses
     if not args.out.is_dir():
-        check_output(args.out, "OUT.onnx")
+        check_output(args.out, "OUT.html" if page else "OUT.onnx")
     try:
-        # The input is (N, clf.n_features_in_) in the model's dtype.
-        onnx_model = save_onnx(model, args.out)
+        # The ONNX graph's input is (N, clf.n_features_in_) in the model's dtype.
+        written = (save_html if page else save_onnx)(model, args.out)
     except ImportError as exc:
         raise CommandError(str(exc), EXIT_FAILURE) from exc
-    except ValueError as exc:  # a model ONNX cannot represent (multilabel)
+    except ValueError as exc:
         raise CommandError(str(exc), EXIT_INVALID_FILE) from exc
     except OSError as exc:
         if isinstance(exc, IsADirectoryError):
@@ -65,43 +64,24 @@ def export_command(args):
         raise CommandError(
             f"cannot write {args.out}: {reason(exc, args.out)}.", EXIT_CANNOT_WRITE
         ) from exc
-    opset = next(o.version for o in onnx_model.opset_import if o.domain == "")
-    print(
-        f"ONNX model written to {args.out} ({args.out.stat().st_size:,} bytes, "
-        f"opset {opset})."
-    )
+    size = f"{args.out.stat().st_size:,} bytes"
+    if page:
+        print(
+            f"Page written to {args.out} ({size}): open it in a browser and draw "
+            "a digit (it loads nothing from the network)."
+        )
+        print(
+            f"Model: {clf.n_features_in_} pixels -> {clf.W1_.shape[0]} hidden units "
+            f"({clf.activation}) -> {len(clf.classes_)} classes "
+            f"{clf.classes_.tolist()}."
+        )
+        return
+    opset = next(o.version for o in written.opset_import if o.domain == "")
+    print(f"ONNX model written to {args.out} ({size}, opset {opset}).")
     pixels = "pixels / 255" if model is clf else "pixels 0-255: the pipeline scales"
     print(
-        f"Input: {onnx_model.graph.input[0].name}, {clf.W1_.dtype} of shape "
+        f"Input: {written.graph.input[0].name}, {clf.W1_.dtype} of shape "
         f"(N, {model.n_features_in_}) ({pixels}). Outputs: label (N,) and "
         f"probabilities (N, {len(clf.classes_)}) for the classes "
         f"{clf.classes_.tolist()}."
-    )
-
-
-def export_page(model, out):
-    """``scratchnet export MODEL OUT.html``: the page that runs the model on drawn
-    digits; a model the page cannot run is an invalid input (exit code 4)."""
-    from sklearn_scratchnet.page import save_html
-
-    if not out.is_dir():
-        check_output(out, "OUT.html")
-    try:
-        save_html(model, out)
-    except ValueError as exc:
-        raise CommandError(str(exc), EXIT_INVALID_FILE) from exc
-    except OSError as exc:
-        if isinstance(exc, IsADirectoryError):
-            raise
-        raise CommandError(
-            f"cannot write {out}: {reason(exc, out)}.", EXIT_CANNOT_WRITE
-        ) from exc
-    clf = classifier_of(model)
-    print(
-        f"Page written to {out} ({out.stat().st_size:,} bytes): open it in a "
-        "browser and draw a digit (it loads nothing from the network)."
-    )
-    print(
-        f"Model: {clf.n_features_in_} pixels -> {clf.W1_.shape[0]} hidden units "
-        f"({clf.activation}) -> {len(clf.classes_)} classes {clf.classes_.tolist()}."
     )

@@ -1,8 +1,7 @@
 """``scratchnet info``: what a saved model is, how it trained, which libraries."""
 
-import importlib
-import importlib.util
 import sys
+from importlib import metadata
 
 import joblib
 import numpy as np
@@ -70,16 +69,14 @@ def _environment_versions():
         **persistence.library_versions(),
         "numpy": np.__version__,
         "joblib": joblib.__version__,
-        "skops": _version("skops") if _installed("skops") else "not installed",
+        "skops": _version("skops"),
         "python": sys.version.split()[0],
     }
 
 
-def _installed(module):
-    """Whether ``module`` can be imported."""
-    return importlib.util.find_spec(module) is not None
-
-
-def _version(module):
-    """The ``__version__`` of ``module``."""
-    return importlib.import_module(module).__version__
+def _version(package):
+    """The installed version of ``package``, or "not installed"."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
