@@ -51,9 +51,13 @@ def training_data(estimator, X, y, sample_weight, continued, partial):
         check_every_class(targets, estimator.classes_)
     # Only X's length and dtype matter to the weights: a NumPy stand-in.
     shape_of_X = X if array_namespace(X) is None else np.empty((X.shape[0], 0), dtype)
-    sample_weight = _training_weights(
-        estimator, as_numpy(sample_weight), shape_of_X, targets, partial
-    )
+    # partial_fit's "balanced" weights follow the class totals of all the data
+    # passed to partial_fit so far; fit uses its own data's totals.
+    earlier = to_numpy(vars(estimator).get("_class_totals")) if partial else None
+    sample_weight, estimator._class_totals = training_weights(
+        as_numpy(sample_weight), shape_of_X, targets, estimator.class_weight,
+        estimator.classes_, earlier,
+    )  # fmt: skip
     _warn_if_unscaled(X)
     counted = sample_weight > 0
     if counted.all():
@@ -163,19 +167,6 @@ def _check_same_kind_of_targets(estimator, y, first):
             "training (warm_start=True, partial_fit) needs the same kind of "
             "targets; call fit with warm_start=False to start afresh."
         )
-
-
-def _training_weights(estimator, sample_weight, X, targets, partial):
-    """The sample weights times the class weights; keeps the class totals.
-
-    partial_fit's "balanced" weights follow the class totals of all the data
-    passed to partial_fit so far; fit uses its own data's totals.
-    """
-    earlier = to_numpy(vars(estimator).get("_class_totals")) if partial else None
-    sample_weight, estimator._class_totals = training_weights(
-        sample_weight, X, targets, estimator.class_weight, estimator.classes_, earlier
-    )
-    return sample_weight
 
 
 def _warn_if_unscaled(X):
