@@ -534,34 +534,27 @@ def _not_found_message(folder, reason):
     )
 
 
-@contextmanager
-def _socket_timeout(seconds):
-    """Give every new socket a timeout, as scikit-learn's downloader sets none."""
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        socket.setdefaulttimeout(previous)
-
-
 def _fetch_from_openml(folder):
     """MNIST from OpenML's ``mnist_784``, split 60,000 / 10,000 like the files."""
+    # Every new socket gets a timeout, as scikit-learn's downloader sets none.
+    previous_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(_DOWNLOAD_TIMEOUT)
     try:
-        with _socket_timeout(_DOWNLOAD_TIMEOUT):
-            X, y = sklearn.datasets.fetch_openml(
-                OPENML_NAME,
-                version=OPENML_VERSION,
-                data_home=folder,
-                return_X_y=True,
-                as_frame=False,
-                n_retries=_DOWNLOAD_RETRIES,
-                delay=1.0,
-            )
+        X, y = sklearn.datasets.fetch_openml(
+            OPENML_NAME,
+            version=OPENML_VERSION,
+            data_home=folder,
+            return_X_y=True,
+            as_frame=False,
+            n_retries=_DOWNLOAD_RETRIES,
+            delay=1.0,
+        )
     except OSError as exc:  # URLError, timeouts, refused connections
         raise MNISTNotFoundError(
             _not_found_message(folder, f"and downloading it from OpenML failed ({exc})")
         ) from exc
+    finally:
+        socket.setdefaulttimeout(previous_timeout)
     X, y = np.asarray(X), np.asarray(y)
     if X.shape != (70_000, 784) or y.shape != (70_000,):
         raise IDXFormatError(
