@@ -138,8 +138,7 @@ def read_idx(path):
     return _read_idx(Path(path))
 
 
-# Bytes read or inflated at a time: the memory that checking a gzip stream's
-# length takes, however much the stream inflates to.
+# Bytes read or inflated into an array at a time.
 _CHUNK = 2**20
 # A gzip file announcing at most this many bytes is inflated straight into its
 # array; a larger one is first inflated without keeping it, to check its length
@@ -163,8 +162,12 @@ def _read_idx(path, digest=None):
             size = os.fstat(stream.fileno()).st_size
             _check_size(path, shape, expected, size, whole_file=True)
         elif expected - len(header) > _UNCHECKED_ALLOCATION:
-            size = len(header) + _count_bytes(stream, expected - len(header) + 1)
-            _check_size(path, shape, expected, size)
+            # GzipFile.seek inflates forward by small chunks, without keeping
+            # them, and stops at the end of the stream: where it stops is the
+            # length, counted up to one byte past the announced content (a
+            # seek takes at most sys.maxsize, more than any file holds).
+            end = stream.seek(min(expected + 1, sys.maxsize))
+            _check_size(path, shape, expected, end)
             stream.seek(len(header))
         data = _allocate(path, shape, dtype)
         content = data.reshape(-1).view(np.uint8)
@@ -219,14 +222,6 @@ def _read_header(stream, path):
     return magic + dimensions, _IDX_DTYPES[magic[2]], shape
 
 
-def _count_bytes(stream, limit):
-    """How many bytes ``stream`` has left, counting at most ``limit``."""
-    count = 0
-    while count < limit and (chunk := stream.read(min(_CHUNK, limit - count))):
-        count += len(chunk)
-    return count
-
-
 def _check_size(path, shape, expected, size, whole_file=False):
     """Refuse IDX content of ``size`` bytes where ``shape`` needs ``expected``.
 
@@ -275,16 +270,14 @@ def _read_into(stream, buffer):
     return filled
 
 
-def _candidates(folder, stem):
-    """The names a file may have: raw or ``.gz``, ``-idx`` or ``.idx`` spelling."""
+def _find(folder, stem):
+    """The file for ``stem`` in ``folder``, or None: raw or ``.gz``, in the
+    ``-idx`` or the ``.idx`` spelling."""
     for name in (stem, stem + ".gz"):
         for candidate in (name, name.replace("-idx", ".idx")):
-            yield folder / candidate
-
-
-def _find(folder, stem):
-    """The file for ``stem`` in ``folder``, or None."""
-    return next((p for p in _candidates(folder, stem) if p.is_file()), None)
+            if (folder / candidate).is_file():
+                return folder / candidate
+    return None
 
 
 def _read_split(folder, verify=False):
@@ -541,34 +534,27 @@ def _not_found_message(folder, reason):
     )
 
 
-@contextmanager
-def _socket_timeout(seconds):
-    """Give every new socket a timeout, as scikit-learn's downloader sets none."""
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        socket.setdefaulttimeout(previous)
-
-
 def _fetch_from_openml(folder):
     """MNIST from OpenML's ``mnist_784``, split 60,000 / 10,000 like the files."""
+    # Every new socket gets a timeout, as scikit-learn's downloader sets none.
+    previous_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(_DOWNLOAD_TIMEOUT)
     try:
-        with _socket_timeout(_DOWNLOAD_TIMEOUT):
-            X, y = sklearn.datasets.fetch_openml(
-                OPENML_NAME,
-                version=OPENML_VERSION,
-                data_home=folder,
-                return_X_y=True,
-                as_frame=False,
-                n_retries=_DOWNLOAD_RETRIES,
-                delay=1.0,
-            )
+        X, y = sklearn.datasets.fetch_openml(
+            OPENML_NAME,
+            version=OPENML_VERSION,
+            data_home=folder,
+            return_X_y=True,
+            as_frame=False,
+            n_retries=_DOWNLOAD_RETRIES,
+            delay=1.0,
+        )
     except OSError as exc:  # URLError, timeouts, refused connections
         raise MNISTNotFoundError(
             _not_found_message(folder, f"and downloading it from OpenML failed ({exc})")
         ) from exc
+    finally:
+        socket.setdefaulttimeout(previous_timeout)
     X, y = np.asarray(X), np.asarray(y)
     if X.shape != (70_000, 784) or y.shape != (70_000,):
         raise IDXFormatError(
@@ -626,10 +612,7 @@ def load_mnist_sample(*, return_X_y=False, as_frame=False):
     with resources.as_file(sample) as path, np.load(path) as stored:
         arrays = {name: stored[name] for name in stored.files}
     bunch = _split_bunch(
-        arrays["X_train"],
-        arrays["X_test"],
-        arrays["y_train"],
-        arrays["y_test"],
+        *(arrays[name] for name in ("X_train", "X_test", "y_train", "y_test")),
         source=f"the package (sklearn_scratchnet/data/{_SAMPLE_FILE})",
         descr=MNIST_DESCR
         + "\nThis is a sample of 600 training and 200 test digits per class,\n"
@@ -693,17 +676,27 @@ def load_data_set(spec=None, *, test_only=False):
     for and how to get it), so that standard output holds only results.
     """
     if spec is None:
-        return _default_data()
-    name = _data_set_name(spec)
-    if name == "sample":
-        return _described(load_mnist_sample(), "MNIST sample")
-    if name == "mnist":
+        bunch, what = _default_data()
+    elif (name := _data_set_name(spec)) == "sample":
+        bunch, what = load_mnist_sample(), "MNIST sample"
+    elif name == "mnist":
         home = mnist_home()
         print(
             f"Loading MNIST from {home} (downloading it from OpenML if absent)...",
             file=sys.stderr,
         )
-        return _described(fetch_mnist(home), "full MNIST")
+        bunch, what = fetch_mnist(home), "full MNIST"
+    else:
+        return _folder_data(spec, test_only)
+    bunch.description = (
+        f"{what} from {bunch.source}: {len(bunch.y_train):,} training and "
+        f"{len(bunch.y_test):,} test digits"
+    )
+    return bunch
+
+
+def _folder_data(spec, test_only):
+    """:func:`load_data_set`'s Bunch for the folder ``spec``."""
     folder = Path(os.fspath(spec))
     if not folder.is_dir():
         raise FileNotFoundError(
@@ -762,8 +755,11 @@ def _default_data():
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
-        As :func:`load_data_set` returns it. Falling back to the sample prints
+        As :func:`fetch_mnist` returns it. Falling back to the sample prints
         where MNIST was looked for and how to get it, on standard error.
+    what : str
+        The data set's name for the description: ``"full MNIST"`` or
+        ``"MNIST sample"``.
 
     Raises
     ------
@@ -775,8 +771,7 @@ def _default_data():
     folders = default_mnist_folders()
     for folder in folders:
         try:
-            mnist = fetch_mnist(folder, download_if_missing=False)
-            return _described(mnist, "full MNIST")
+            return fetch_mnist(folder, download_if_missing=False), "full MNIST"
         except MNISTNotFoundError:
             continue
     if os.environ.get("SCRATCHNET_DATA"):
@@ -794,30 +789,7 @@ def _default_data():
         "--data mnist to download it.",
         file=sys.stderr,
     )
-    return _described(load_mnist_sample(), "MNIST sample")
-
-
-def _described(bunch, what):
-    """Give ``bunch`` a one-line ``description``.
-
-    Parameters
-    ----------
-    bunch : :class:`~sklearn.utils.Bunch`
-        A split as :func:`fetch_mnist` returns it, with its ``source``.
-    what : str
-        The data set's name, such as ``"full MNIST"``.
-
-    Returns
-    -------
-    bunch : :class:`~sklearn.utils.Bunch`
-        The same Bunch, with ``description``: the name, the source and the
-        number of training and test digits.
-    """
-    bunch.description = (
-        f"{what} from {bunch.source}: {len(bunch.y_train):,} training and "
-        f"{len(bunch.y_test):,} test digits"
-    )
-    return bunch
+    return load_mnist_sample(), "MNIST sample"
 
 
 def scale_pixels(X):

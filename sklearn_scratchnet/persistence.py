@@ -16,6 +16,7 @@ with in other versions.
 
 import io
 import os
+import shutil
 import tempfile
 import warnings
 import zipfile
@@ -233,8 +234,7 @@ def _copy_member(archive, item, stored, path):
             archive.open(item) as member,
             stored.open(item.filename, "w", force_zip64=big) as out,
         ):
-            while chunk := member.read(_CHUNK):
-                out.write(chunk)
+            shutil.copyfileobj(member, out, _CHUNK)
     except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
         raise ValueError(
             f"{path} is a damaged skops file: {item.filename} cannot be read ({exc})."
