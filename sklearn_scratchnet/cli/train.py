@@ -135,7 +135,7 @@ _TRAIN_PARAMETERS = {
 }
 
 
-def add_train_parser(commands):
+def add_parser(commands):
     """Add ``scratchnet train`` to the sub-command parsers ``commands``."""
     train = add_command(
         commands,
