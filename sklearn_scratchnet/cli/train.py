@@ -24,7 +24,6 @@ from sklearn_scratchnet.cli._common import (
 )
 from sklearn_scratchnet.cli._fitting import (
     DIVERGENCE_HINT,
-    fit_on_device,
     fit_with_progress,
     training_device,
 )
@@ -199,13 +198,11 @@ def train_command(args):
         )
 
     print(f"Model: {clf!r}")
-    if device is None:
-        seconds, interrupted = fit_with_progress(clf, X_train, y_train, X_val, y_val)
-    else:
+    if device is not None:
         print(f"Device: {device} (PyTorch tensors, scikit-learn's array API)")
-        clf, seconds, interrupted = fit_on_device(
-            clf, device, X_train, y_train, X_val, y_val
-        )
+    clf, seconds, interrupted = fit_with_progress(
+        clf, X_train, y_train, X_val, y_val, device
+    )
     print(_training_summary(clf, seconds, interrupted))
     y_pred = clf.predict(X_test)
     print_test_results(y_test, y_pred)
