@@ -189,9 +189,17 @@ def train_command(args):
     y_train, y_test = data.y_train, data.y_test
     X_val = y_val = None
     if args.validation_fraction > 0:
-        X_train, X_val, y_train, y_val = _hold_out(
-            X_train, y_train, args.validation_fraction, args.random_state
-        )
+        try:
+            X_train, X_val, y_train, y_val = stratified_hold_out(
+                X_train,
+                y_train,
+                fraction=args.validation_fraction,
+                random_state=args.random_state,
+                remedy="Give a larger --validation-fraction, or --validation-fraction "
+                "0 to train on all the training digits without validation.",
+            )
+        except ValueError as exc:  # too few digits of a class to hold any out
+            raise CommandError(str(exc), EXIT_USAGE) from exc
         print(
             f"Held out {len(y_val):,} training digits to score each pass; "
             f"training on {len(y_train):,}."
@@ -313,21 +321,6 @@ def _check_validation_arguments(args):
                 "--validation-fraction above 0.",
                 EXIT_USAGE,
             )
-
-
-def _hold_out(X, y, fraction, random_state):
-    """Split off the validation digits, stratified; a usage error if impossible."""
-    try:
-        return stratified_hold_out(
-            X,
-            y,
-            fraction=fraction,
-            random_state=random_state,
-            remedy="Give a larger --validation-fraction, or --validation-fraction 0 "
-            "to train on all the training digits without validation.",
-        )
-    except ValueError as exc:
-        raise CommandError(str(exc), EXIT_USAGE) from exc
 
 
 def _training_summary(clf, seconds, interrupted=None):
