@@ -53,17 +53,13 @@ import os
 import sys
 
 from sklearn_scratchnet import __version__
+from sklearn_scratchnet.cli import evaluate, export, info, predict, train
 from sklearn_scratchnet.cli._common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     HANDLED,
     report,
 )
-from sklearn_scratchnet.cli.evaluate import add_evaluate_parser
-from sklearn_scratchnet.cli.export import add_export_parser
-from sklearn_scratchnet.cli.info import add_info_parser
-from sklearn_scratchnet.cli.predict import add_predict_parser
-from sklearn_scratchnet.cli.train import add_train_parser
 
 
 def main(argv=None):
@@ -80,9 +76,11 @@ def main(argv=None):
         0 on success; see the module's documentation for the others.
     """
     args = build_parser().parse_args(argv)
-    if argv is None and _needs_scipy_array_api(args):
-        # SciPy reads SCIPY_ARRAY_API once, when first imported (it is already):
-        # start again with it set, as scikit-learn's array API dispatch needs.
+    device = getattr(args, "device", None)
+    if argv is None and device is not None and os.environ.get("SCIPY_ARRAY_API") != "1":
+        # Training on another array library: SciPy reads SCIPY_ARRAY_API once,
+        # when first imported (it is already): start again with it set, as
+        # scikit-learn's array API dispatch needs.
         command = [sys.executable, "-m", "sklearn_scratchnet", *sys.argv[1:]]
         os.execve(sys.executable, command, {**os.environ, "SCIPY_ARRAY_API": "1"})
     try:
@@ -92,14 +90,6 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"scratchnet {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def _needs_scipy_array_api(args):
-    """Whether the command trains on another array library without SciPy's API."""
-    return (
-        getattr(args, "device", None) is not None
-        and os.environ.get("SCIPY_ARRAY_API") != "1"
-    )
 
 
 def build_parser():
@@ -118,14 +108,8 @@ def build_parser():
     )
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add_parser in (
-        add_train_parser,
-        add_evaluate_parser,
-        add_predict_parser,
-        add_info_parser,
-        add_export_parser,
-    ):
-        add_parser(commands)
+    for command in (train, evaluate, predict, info, export):
+        command.add_parser(commands)
     return parser
 
 

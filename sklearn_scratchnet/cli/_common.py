@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_scratchnet import datasets, images, persistence
+from sklearn_scratchnet import datasets, images
 from sklearn_scratchnet.exceptions import ModelFileError, UntrustedModelError
 
 EXIT_OK = 0
@@ -83,47 +83,34 @@ def add_command(commands, name, run, *, help, description, model=True, data=Fals
     """
     parser = commands.add_parser(name, help=help, description=description)
     if model:
-        add_model_argument(parser)
+        parser.add_argument(
+            "model",
+            type=Path,
+            metavar="MODEL",
+            help="a model saved by scratchnet train",
+        )
+        parser.add_argument(
+            "--trust-pickle",
+            action="store_true",
+            help="load MODEL even though it is a pickle (joblib) file, which can run "
+            "any code: only for files you made yourself",
+        )
     if data:
-        add_data_argument(parser)
+        parser.add_argument(
+            "--data",
+            metavar="mnist|sample|DIR",
+            help="'mnist' (full MNIST from $SCRATCHNET_DATA or scikit-learn's data "
+            "home, downloaded from OpenML if absent), 'sample' (the sample shipped "
+            "with the package), in any case, or a folder of the IDX files in "
+            "MNIST's layout (evaluate needs only the two t10k files). Default: full "
+            "MNIST if found locally ($SCRATCHNET_DATA, which must then hold it, else "
+            "../shared/mnist, else scikit-learn's data home), else the sample",
+        )
     parser.set_defaults(run=run)
     return parser
 
 
-def add_data_argument(command):
-    """The ``--data`` option of a command that reads a data set."""
-    command.add_argument(
-        "--data",
-        metavar="mnist|sample|DIR",
-        help="'mnist' (full MNIST from $SCRATCHNET_DATA or scikit-learn's data "
-        "home, downloaded from OpenML if absent), 'sample' (the sample shipped "
-        "with the package), in any case, or a folder of the IDX files in "
-        "MNIST's layout (evaluate needs only the two t10k files). Default: full "
-        "MNIST if found locally ($SCRATCHNET_DATA, which must then hold it, else "
-        "../shared/mnist, else scikit-learn's data home), else the sample",
-    )
-
-
-def add_model_argument(command):
-    """The MODEL argument of a command that loads a model, with --trust-pickle."""
-    command.add_argument(
-        "model", type=Path, metavar="MODEL", help="a model saved by scratchnet train"
-    )
-    command.add_argument(
-        "--trust-pickle",
-        action="store_true",
-        help="load MODEL even though it is a pickle (joblib) file, which can run "
-        "any code: only for files you made yourself",
-    )
-
-
 # --------------------------------------------------------------------- models
-
-
-def load_model(args):
-    """The model that the MODEL argument names: ``(model, saved_with)``, as
-    :func:`sklearn_scratchnet.persistence.load_model` returns them."""
-    return persistence.load_model(args.model, trust_pickle=args.trust_pickle)
 
 
 def check_features(clf, n_features, what):

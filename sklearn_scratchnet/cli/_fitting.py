@@ -1,5 +1,6 @@
 """How ``scratchnet train`` fits: a live progress bar, on NumPy or a PyTorch device."""
 
+import contextlib
 import os
 import time
 import warnings
@@ -83,52 +84,49 @@ def training_device(name):
     return device
 
 
-def fit_on_device(clf, device, X_train, y_train, X_val, y_val):
-    """Fit on ``device`` through the array API; return the model on NumPy.
+def fit_with_progress(clf, X_train, y_train, X_val, y_val, device=None):
+    """Fit ``clf`` with a live progress bar on standard error, on NumPy or on a
+    PyTorch ``device`` through the array API.
 
-    The digits go to the device as PyTorch tensors; the trained model comes
-    back with NumPy arrays, for the report, the figures and the saved file.
+    Returns the model, the seconds the fit took and the message of a Ctrl-C that
+    stopped it, or None. A model fitted on ``device`` comes back with NumPy
+    arrays, for the report, the figures and the saved file.
     """
-    import sklearn
-    import torch
-    from sklearn.utils._array_api import move_estimator_to
-
-    def there(array):
-        return None if array is None else torch.asarray(array, device=device)
-
-    with sklearn.config_context(array_api_dispatch=True):
-        seconds, interrupted = fit_with_progress(
-            clf, there(X_train), there(y_train), there(X_val), there(y_val),
-            labels_val=y_val,
-        )  # fmt: skip
-        clf = move_estimator_to(clf, np, "cpu")
-    return clf, seconds, interrupted
-
-
-def fit_with_progress(clf, X_train, y_train, X_val, y_val, labels_val=None):
-    """Fit ``clf`` with a live progress bar on standard error; return seconds."""
     from rich.console import Console
 
     from sklearn_scratchnet._progress import EpochProgressBar, make_progress
 
-    start = time.perf_counter()
-    with make_progress(Console(stderr=True), clf.scoring) as progress:
-        bar_labels = y_val if labels_val is None else labels_val
-        bar = EpochProgressBar(progress, X_val, bar_labels, scoring=clf.scoring)
-        clf.set_callbacks(bar)
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                # Reported by the summary instead ("max_iter reached").
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                warnings.simplefilter("always", FitInterruptedWarning)
-                try:
-                    clf.fit(X_train, y_train, X_val=X_val, y_val=y_val)
-                except FloatingPointError as exc:  # diverged
-                    raise CommandError(
-                        f"{exc} {DIVERGENCE_HINT}", EXIT_NOT_LEARNED
-                    ) from exc
-        finally:
-            clf.set_callbacks()  # the bar is not part of the model to save
+    data = (X_train, y_train, X_val, y_val)
+    context = contextlib.nullcontext()
+    if device is not None:
+        import sklearn
+        import torch
+
+        data = [None if a is None else torch.asarray(a, device=device) for a in data]
+        context = sklearn.config_context(array_api_dispatch=True)
+    with context:
+        start = time.perf_counter()
+        with make_progress(Console(stderr=True), clf.scoring) as progress:
+            bar = EpochProgressBar(progress, data[2], y_val, scoring=clf.scoring)
+            clf.set_callbacks(bar)
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    # Reported by the summary instead ("max_iter reached").
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    warnings.simplefilter("always", FitInterruptedWarning)
+                    try:
+                        clf.fit(*data[:2], X_val=data[2], y_val=data[3])
+                    except FloatingPointError as exc:  # diverged
+                        raise CommandError(
+                            f"{exc} {DIVERGENCE_HINT}", EXIT_NOT_LEARNED
+                        ) from exc
+            finally:
+                clf.set_callbacks()  # the bar is not part of the model to save
+        seconds = time.perf_counter() - start
+        if device is not None:
+            from sklearn.utils._array_api import move_estimator_to
+
+            clf = move_estimator_to(clf, np, "cpu")
     interrupted = None
     for warning in caught:
         if issubclass(warning.category, FitInterruptedWarning):
@@ -137,4 +135,4 @@ def fit_with_progress(clf, X_train, y_train, X_val, y_val, labels_val=None):
             warnings.warn_explicit(
                 warning.message, warning.category, warning.filename, warning.lineno
             )
-    return time.perf_counter() - start, interrupted
+    return clf, seconds, interrupted

@@ -5,15 +5,14 @@ import numpy as np
 from sklearn_scratchnet.cli._common import (
     add_command,
     check_features,
-    load_model,
     require_extras,
 )
 from sklearn_scratchnet.cli._results import print_test_results
 from sklearn_scratchnet.datasets import load_data_set, scale_pixels
-from sklearn_scratchnet.persistence import classifier_of
+from sklearn_scratchnet.persistence import classifier_of, load_model
 
 
-def add_evaluate_parser(commands):
+def add_parser(commands):
     """Add ``scratchnet evaluate`` to the sub-command parsers ``commands``."""
     add_command(
         commands,
@@ -28,7 +27,7 @@ def add_evaluate_parser(commands):
 def evaluate_command(args):
     """``scratchnet evaluate``: accuracy, confusion matrix, per-class report."""
     require_extras("rich")
-    model, _ = load_model(args)
+    model, _ = load_model(args.model, trust_pickle=args.trust_pickle)
     data = load_data_set(args.data, test_only=True)
     print(f"Model: {args.model} ({model!r})")
     print(f"Data: {data.description}")

@@ -10,13 +10,12 @@ from sklearn_scratchnet.cli._common import (
     CommandError,
     add_command,
     check_output,
-    load_model,
     reason,
 )
-from sklearn_scratchnet.persistence import classifier_of
+from sklearn_scratchnet.persistence import classifier_of, load_model
 
 
-def add_export_parser(commands):
+def add_parser(commands):
     """Add ``scratchnet export`` to the sub-command parsers ``commands``."""
     export = add_command(
         commands,
@@ -43,7 +42,7 @@ def export_command(args):
     """``scratchnet export``: the model as an ONNX graph, or as a page for an
     .html file, written atomically; a model the format cannot carry is an
     invalid input (exit code 4)."""
-    model, _ = load_model(args)
+    model, _ = load_model(args.model, trust_pickle=args.trust_pickle)
     clf = classifier_of(model)
     from sklearn_scratchnet.onnx import save_onnx
     from sklearn_scratchnet.page import SUFFIXES, save_html

@@ -7,12 +7,12 @@ import joblib
 import numpy as np
 
 from sklearn_scratchnet import persistence
-from sklearn_scratchnet.cli._common import add_command, load_model
+from sklearn_scratchnet.cli._common import add_command
 from sklearn_scratchnet.cli._results import curve_summary, validation_score_name
-from sklearn_scratchnet.persistence import classifier_of
+from sklearn_scratchnet.persistence import classifier_of, load_model
 
 
-def add_info_parser(commands):
+def add_parser(commands):
     """Add ``scratchnet info`` to the sub-command parsers ``commands``."""
     add_command(
         commands,
@@ -25,7 +25,7 @@ def add_info_parser(commands):
 
 def info_command(args):
     """``scratchnet info``: parameters, training summary and library versions."""
-    model, saved_with = load_model(args)
+    model, saved_with = load_model(args.model, trust_pickle=args.trust_pickle)
     clf = classifier_of(model)
     size = args.model.stat().st_size
     print(f"Model file: {args.model} ({size:,} bytes)")

@@ -11,14 +11,13 @@ from sklearn_scratchnet.cli._common import (
     CommandError,
     add_command,
     check_features,
-    load_model,
     report,
     require_extras,
 )
-from sklearn_scratchnet.persistence import classifier_of
+from sklearn_scratchnet.persistence import classifier_of, load_model
 
 
-def add_predict_parser(commands):
+def add_parser(commands):
     """Add ``scratchnet predict`` to the sub-command parsers ``commands``."""
     predict = add_command(
         commands,
@@ -53,7 +52,7 @@ def predict_command(args):
             "missing).",
             EXIT_USAGE,
         )
-    model, _ = load_model(args)
+    model, _ = load_model(args.model, trust_pickle=args.trust_pickle)
     pixels = images.IMAGE_SIZE * images.IMAGE_SIZE
     check_features(model, pixels, f"the {pixels} pixels of a 28x28 image")
     exit_code = EXIT_OK

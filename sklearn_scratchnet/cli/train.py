@@ -24,7 +24,6 @@ from sklearn_scratchnet.cli._common import (
 )
 from sklearn_scratchnet.cli._fitting import (
     DIVERGENCE_HINT,
-    fit_on_device,
     fit_with_progress,
     training_device,
 )
@@ -135,7 +134,7 @@ _TRAIN_PARAMETERS = {
 }
 
 
-def add_train_parser(commands):
+def add_parser(commands):
     """Add ``scratchnet train`` to the sub-command parsers ``commands``."""
     train = add_command(
         commands,
@@ -190,22 +189,28 @@ def train_command(args):
     y_train, y_test = data.y_train, data.y_test
     X_val = y_val = None
     if args.validation_fraction > 0:
-        X_train, X_val, y_train, y_val = _hold_out(
-            X_train, y_train, args.validation_fraction, args.random_state
-        )
+        try:
+            X_train, X_val, y_train, y_val = stratified_hold_out(
+                X_train,
+                y_train,
+                fraction=args.validation_fraction,
+                random_state=args.random_state,
+                remedy="Give a larger --validation-fraction, or --validation-fraction "
+                "0 to train on all the training digits without validation.",
+            )
+        except ValueError as exc:  # too few digits of a class to hold any out
+            raise CommandError(str(exc), EXIT_USAGE) from exc
         print(
             f"Held out {len(y_val):,} training digits to score each pass; "
             f"training on {len(y_train):,}."
         )
 
     print(f"Model: {clf!r}")
-    if device is None:
-        seconds, interrupted = fit_with_progress(clf, X_train, y_train, X_val, y_val)
-    else:
+    if device is not None:
         print(f"Device: {device} (PyTorch tensors, scikit-learn's array API)")
-        clf, seconds, interrupted = fit_on_device(
-            clf, device, X_train, y_train, X_val, y_val
-        )
+    clf, seconds, interrupted = fit_with_progress(
+        clf, X_train, y_train, X_val, y_val, device
+    )
     print(_training_summary(clf, seconds, interrupted))
     y_pred = clf.predict(X_test)
     print_test_results(y_test, y_pred)
@@ -316,21 +321,6 @@ def _check_validation_arguments(args):
                 "--validation-fraction above 0.",
                 EXIT_USAGE,
             )
-
-
-def _hold_out(X, y, fraction, random_state):
-    """Split off the validation digits, stratified; a usage error if impossible."""
-    try:
-        return stratified_hold_out(
-            X,
-            y,
-            fraction=fraction,
-            random_state=random_state,
-            remedy="Give a larger --validation-fraction, or --validation-fraction 0 "
-            "to train on all the training digits without validation.",
-        )
-    except ValueError as exc:
-        raise CommandError(str(exc), EXIT_USAGE) from exc
 
 
 def _training_summary(clf, seconds, interrupted=None):
