@@ -100,33 +100,24 @@ def _label_kind(classes):
 
 
 def _calculate_output_shapes(operator):
-    """skl2onnx shape calculator: label (N,) and probabilities (N, n_classes)."""
+    """skl2onnx shape calculator: label (N,) and probabilities (N, n_classes),
+    as skl2onnx's own for classifiers, of a fitted model on a float or int64 X."""
     from skl2onnx.common.data_types import (
         DoubleTensorType,
         FloatTensorType,
         Int64TensorType,
-        StringTensorType,
     )
-    from skl2onnx.common.utils import (
-        check_input_and_output_numbers,
-        check_input_and_output_types,
+    from skl2onnx.common.shape_calculator import (
+        calculate_linear_classifier_output_shapes,
     )
-    from skl2onnx.common.utils_classifier import get_label_classes
+    from skl2onnx.common.utils import check_input_and_output_types
 
-    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
     check_input_and_output_types(
         operator,
         good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType],
     )
-    clf = operator.raw_operator
-    check_is_fitted(clf)
-    classes = get_label_classes(operator.scope_inst, clf)
-    n_samples = operator.inputs[0].get_first_dimension()
-    label_type = (
-        StringTensorType if _label_kind(classes) == "string" else Int64TensorType
-    )
-    operator.outputs[0].set_type(label_type([n_samples]))
-    operator.outputs[1].type.shape = [n_samples, len(classes)]
+    check_is_fitted(operator.raw_operator)
+    calculate_linear_classifier_output_shapes(operator)
 
 
 def _convert(scope, operator, container):
