@@ -30,7 +30,6 @@ False or "columns"), ``nocl`` (labels replaced by class indices) and
 ``output_class_labels`` (an extra output with ``classes_``).
 """
 
-import numbers
 from pathlib import Path
 
 import numpy as np
@@ -83,20 +82,6 @@ def _require_skl2onnx():
         options=OPTIONS,
     )
     return skl2onnx
-
-
-def _label_kind(classes):
-    """How ONNX carries these labels: "string" or "int64"."""
-    if all(isinstance(c, str) for c in classes):
-        return "string"
-    if all(isinstance(c, (numbers.Integral, np.bool_)) for c in classes) or all(
-        isinstance(c, numbers.Real) and float(c).is_integer() for c in classes
-    ):
-        return "int64"
-    raise TypeError(
-        "ONNX carries class labels as int64 or strings; the labels "
-        f"{list(classes)!r} are neither. Use integer or string labels."
-    )
 
 
 def _calculate_output_shapes(operator):
@@ -174,12 +159,11 @@ def _convert(scope, operator, container):
     # or, for one logistic unit, a probability p above 0.5.
     scores = Z2 if clf.out_activation_ == "softmax" else A2
     index = node("ArgMax", [scores], axis=1, keepdims=0)
-    classes = get_label_classes(scope, clf)
-    if _label_kind(classes) == "string":
-        label_proto = onnx_proto.TensorProto.STRING
+    # As the shape calculator declared the label: strings or int64.
+    classes, label_proto = get_label_classes(scope, clf), guess_proto_type(label.type)
+    if label_proto == onnx_proto.TensorProto.STRING:
         values = [str(c).encode("utf-8") for c in classes]
     else:
-        label_proto = onnx_proto.TensorProto.INT64
         values = np.array([int(c) for c in classes], dtype=np.int64)
     classes_name = name("classes")
     container.add_initializer(classes_name, label_proto, [len(values)], values)
