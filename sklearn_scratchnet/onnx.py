@@ -107,17 +107,14 @@ def _calculate_output_shapes(operator):
 
 def _convert(scope, operator, container):
     """skl2onnx converter: the note's forward pass as ONNX nodes."""
+    from onnx.helper import np_dtype_to_tensor_dtype
     from skl2onnx.common.data_types import guess_proto_type
     from skl2onnx.common.utils_classifier import get_label_classes
     from skl2onnx.proto import onnx_proto
 
     clf = operator.raw_operator
-    dtype = numpy_dtype(clf.W1_)
-    proto = (
-        onnx_proto.TensorProto.FLOAT
-        if dtype == np.float32
-        else onnx_proto.TensorProto.DOUBLE
-    )
+    dtype = numpy_dtype(clf.W1_)  # float32 or float64
+    proto = np_dtype_to_tensor_dtype(dtype)
 
     def name(base):
         return scope.get_unique_variable_name(base)
