@@ -263,21 +263,14 @@ def _ink(image):
     shading = ndimage.gaussian_filter(shading, size / 4, mode="nearest")
     background = plane + shading
     if coarse.shape != image.shape:
+        # zoom's output shape, round(coarse.shape * zoom), is the image's.
         zoom = (height / coarse.shape[0], width / coarse.shape[1])
         background = ndimage.zoom(background, zoom, order=1, mode="nearest")
-        background = _fit_shape(background, image.shape)
     sigma = max(height, width) / 250
     if sigma >= 0.5:
         image = ndimage.gaussian_filter(image, sigma)
     # Ink darkens or brightens the background in proportion to the lighting.
     return polarity * (image - background) / np.maximum(background, _DIM)
-
-
-def _fit_shape(array, shape):
-    """``array`` cropped or edge-padded to ``shape``."""
-    array = array[: shape[0], : shape[1]]
-    pad = [(0, shape[0] - array.shape[0]), (0, shape[1] - array.shape[1])]
-    return np.pad(array, pad, mode="edge")
 
 
 def _robust_plane(image):

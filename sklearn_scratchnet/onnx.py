@@ -30,7 +30,6 @@ False or "columns"), ``nocl`` (labels replaced by class indices) and
 ``output_class_labels`` (an extra output with ``classes_``).
 """
 
-import numbers
 from pathlib import Path
 
 import numpy as np
@@ -85,63 +84,37 @@ def _require_skl2onnx():
     return skl2onnx
 
 
-def _label_kind(classes):
-    """How ONNX carries these labels: "string" or "int64"."""
-    if all(isinstance(c, str) for c in classes):
-        return "string"
-    if all(isinstance(c, (numbers.Integral, np.bool_)) for c in classes) or all(
-        isinstance(c, numbers.Real) and float(c).is_integer() for c in classes
-    ):
-        return "int64"
-    raise TypeError(
-        "ONNX carries class labels as int64 or strings; the labels "
-        f"{list(classes)!r} are neither. Use integer or string labels."
-    )
-
-
 def _calculate_output_shapes(operator):
-    """skl2onnx shape calculator: label (N,) and probabilities (N, n_classes)."""
+    """skl2onnx shape calculator: label (N,) and probabilities (N, n_classes),
+    as skl2onnx's own for classifiers, of a fitted model on a float or int64 X."""
     from skl2onnx.common.data_types import (
         DoubleTensorType,
         FloatTensorType,
         Int64TensorType,
-        StringTensorType,
     )
-    from skl2onnx.common.utils import (
-        check_input_and_output_numbers,
-        check_input_and_output_types,
+    from skl2onnx.common.shape_calculator import (
+        calculate_linear_classifier_output_shapes,
     )
-    from skl2onnx.common.utils_classifier import get_label_classes
+    from skl2onnx.common.utils import check_input_and_output_types
 
-    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
     check_input_and_output_types(
         operator,
         good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType],
     )
-    clf = operator.raw_operator
-    check_is_fitted(clf)
-    classes = get_label_classes(operator.scope_inst, clf)
-    n_samples = operator.inputs[0].get_first_dimension()
-    label_type = (
-        StringTensorType if _label_kind(classes) == "string" else Int64TensorType
-    )
-    operator.outputs[0].set_type(label_type([n_samples]))
-    operator.outputs[1].type.shape = [n_samples, len(classes)]
+    check_is_fitted(operator.raw_operator)
+    calculate_linear_classifier_output_shapes(operator)
 
 
 def _convert(scope, operator, container):
     """skl2onnx converter: the note's forward pass as ONNX nodes."""
+    from onnx.helper import np_dtype_to_tensor_dtype
     from skl2onnx.common.data_types import guess_proto_type
     from skl2onnx.common.utils_classifier import get_label_classes
     from skl2onnx.proto import onnx_proto
 
     clf = operator.raw_operator
-    dtype = numpy_dtype(clf.W1_)
-    proto = (
-        onnx_proto.TensorProto.FLOAT
-        if dtype == np.float32
-        else onnx_proto.TensorProto.DOUBLE
-    )
+    dtype = numpy_dtype(clf.W1_)  # float32 or float64
+    proto = np_dtype_to_tensor_dtype(dtype)
 
     def name(base):
         return scope.get_unique_variable_name(base)
@@ -183,12 +156,11 @@ def _convert(scope, operator, container):
     # or, for one logistic unit, a probability p above 0.5.
     scores = Z2 if clf.out_activation_ == "softmax" else A2
     index = node("ArgMax", [scores], axis=1, keepdims=0)
-    classes = get_label_classes(scope, clf)
-    if _label_kind(classes) == "string":
-        label_proto = onnx_proto.TensorProto.STRING
+    # As the shape calculator declared the label: strings or int64.
+    classes, label_proto = get_label_classes(scope, clf), guess_proto_type(label.type)
+    if label_proto == onnx_proto.TensorProto.STRING:
         values = [str(c).encode("utf-8") for c in classes]
     else:
-        label_proto = onnx_proto.TensorProto.INT64
         values = np.array([int(c) for c in classes], dtype=np.int64)
     classes_name = name("classes")
     container.add_initializer(classes_name, label_proto, [len(values)], values)

@@ -50,7 +50,9 @@ def _pyplot(caller):
 
 
 def _scratch_classifier(estimator, caller):
-    """The fitted ScratchMLPClassifier of ``estimator`` (itself or a Pipeline's end)."""
+    """The fitted ScratchMLPClassifier of ``estimator`` (itself or a Pipeline's end),
+    once matplotlib is found (else scikit-learn's ImportError naming ``caller``)."""
+    check_matplotlib_support(caller)
     final = estimator[-1] if isinstance(estimator, Pipeline) else estimator
     if not isinstance(final, ScratchMLPClassifier):
         got = type(estimator).__name__
@@ -73,43 +75,56 @@ def _check_image_shape(n_features, image_shape):
         )
 
 
-def _image_grid(plt, ax, n_images, n_cols, cell):
-    """(figure, bounding_ax, axes) for a grid of ``n_images`` image axes.
+class _ImageGridDisplay:
+    """A display of images in a grid: cells ``_cell`` inches (in a new figure)
+    titled in ``_fontsize`` points."""
 
-    As in :class:`~sklearn.inspection.PartialDependenceDisplay`: ``ax=None``
-    makes a new figure sized to the grid; a single Axes is divided into the
-    grid (and becomes the bounding axes); an array of Axes is used as given.
-    ``axes`` is a 2-D object array; every cell's frame is hidden.
-    """
-    if ax is None or isinstance(ax, plt.Axes):
-        n_cols = max(1, min(n_cols or int(np.ceil(np.sqrt(n_images))), n_images))
-        n_rows = int(np.ceil(n_images / n_cols))
-        axes = np.empty((n_rows, n_cols), dtype=object)
-        if ax is None:
-            figure = plt.figure(
-                figsize=(cell * n_cols + 0.4, cell * n_rows + 0.6),
-                layout="constrained",
-            )
-            specs = figure.add_gridspec(n_rows, n_cols)
-            bounding_ax = None
+    def _draw_grid(self, plt, ax, images, n_cols, titles, title, **imshow):
+        """Draw ``images`` (rows of pixels) in a grid, each with its title,
+        ``imshow`` passed to ``imshow``, ``title`` above the grid.
+
+        As in :class:`~sklearn.inspection.PartialDependenceDisplay`: ``ax=None``
+        makes a new figure sized to the grid; a single Axes is divided into the
+        grid (and becomes ``bounding_ax_``); an array of Axes is used as given.
+        ``axes_`` is a 2-D object array; every cell's frame is hidden.
+        """
+        n_images = len(images)
+        if ax is None or isinstance(ax, plt.Axes):
+            n_cols = max(1, min(n_cols or int(np.ceil(np.sqrt(n_images))), n_images))
+            n_rows = int(np.ceil(n_images / n_cols))
+            if ax is None:
+                figure = plt.figure(
+                    figsize=(self._cell * n_cols + 0.4, self._cell * n_rows + 0.6),
+                    layout="constrained",
+                )
+                specs = figure.add_gridspec(n_rows, n_cols)
+                bounding_ax = None
+            else:
+                ax.set_axis_off()
+                figure, bounding_ax = ax.figure, ax
+                specs = ax.get_subplotspec().subgridspec(n_rows, n_cols)
+            axes = specs.subplots(squeeze=False)
         else:
-            ax.set_axis_off()
-            figure, bounding_ax = ax.figure, ax
-            specs = ax.get_subplotspec().subgridspec(n_rows, n_cols)
-        for index, spec in enumerate(specs):
-            axes.flat[index] = figure.add_subplot(spec)
-    else:
-        axes = np.asarray(ax, dtype=object)
-        if axes.size < n_images:
-            raise ValueError(
-                f"ax holds {axes.size} axes but {n_images} images are to be drawn; "
-                "pass at least as many axes, a single Axes to divide, or None."
-            )
-        axes = axes.reshape(axes.shape[0], -1) if axes.ndim > 1 else axes[None, :]
-        figure, bounding_ax = axes.flat[0].figure, None
-    for cell_ax in axes.flat:
-        cell_ax.set_axis_off()
-    return figure, bounding_ax, axes
+            axes = np.asarray(ax, dtype=object)
+            if axes.size < n_images:
+                raise ValueError(
+                    f"ax holds {axes.size} axes but {n_images} images are to be "
+                    "drawn; pass at least as many axes, a single Axes to divide, "
+                    "or None."
+                )
+            axes = axes.reshape(axes.shape[0], -1) if axes.ndim > 1 else axes[None, :]
+            figure, bounding_ax = axes.flat[0].figure, None
+        self.figure_, self.bounding_ax_, self.axes_ = figure, bounding_ax, axes
+        for cell in axes.flat:
+            cell.set_axis_off()
+        self.images_ = []
+        for cell, pixels, name in zip(axes.flat, images, titles, strict=False):
+            self.images_.append(cell.imshow(pixels.reshape(self.image_shape), **imshow))
+            cell.set_title(name, fontsize=self._fontsize)
+        if bounding_ax is None:
+            figure.suptitle(title)
+        else:
+            bounding_ax.set_title(title)
 
 
 class LossCurveDisplay:
@@ -237,16 +252,14 @@ class LossCurveDisplay:
         -------
         display : LossCurveDisplay
         """
-        caller = f"{cls.__name__}.from_estimator"
-        check_matplotlib_support(caller)
-        clf = _scratch_classifier(estimator, caller)
+        clf = _scratch_classifier(estimator, f"{cls.__name__}.from_estimator")
         display = cls(clf.loss_curve_, clf.validation_loss_curve_, estimator_name=name)
         return display.plot(
             ax=ax, line_kw=line_kw, validation_line_kw=validation_line_kw
         )
 
 
-class HiddenUnitsDisplay:
+class HiddenUnitsDisplay(_ImageGridDisplay):
     """Each hidden unit's incoming weights drawn as an image.
 
     Row ``j`` of the note's ``W1`` weighs every pixel's contribution to hidden
@@ -299,6 +312,8 @@ class HiddenUnitsDisplay:
     (16, (4, 4))
     """
 
+    _cell, _fontsize = 1.1, 8
+
     def __init__(self, weights, *, image_shape=MNIST_SHAPE):
         self.weights = weights
         self.image_shape = image_shape
@@ -329,25 +344,14 @@ class HiddenUnitsDisplay:
         weights = np.asarray(self.weights)
         _check_image_shape(weights.shape[1], self.image_shape)
         weights = weights[:max_units]
-        self.figure_, self.bounding_ax_, self.axes_ = _image_grid(
-            plt, ax, len(weights), n_cols, cell=1.1
-        )
-        limit = float(np.abs(weights).max()) or 1.0
-        self.images_ = []
-        for unit, (cell, row) in enumerate(zip(self.axes_.flat, weights, strict=False)):
-            self.images_.append(
-                cell.imshow(
-                    row.reshape(self.image_shape), cmap=cmap, vmin=-limit, vmax=limit
-                )
-            )
-            cell.set_title(f"unit {unit}", fontsize=8)
+        limit = float(np.abs(weights).max(initial=0)) or 1.0  # the grid refuses 0 units
+        titles = map("unit {}".format, range(len(weights)))
+        title = "Hidden units' incoming weights (rows of W1)"
+        imshow = {"cmap": cmap, "vmin": -limit, "vmax": limit}
+        self._draw_grid(plt, ax, weights, n_cols, titles, title, **imshow)
         self.colorbar_ = self.figure_.colorbar(
             self.images_[0], ax=self.axes_.ravel().tolist(), shrink=0.6, label="weight"
         )
-        if self.bounding_ax_ is None:
-            self.figure_.suptitle("Hidden units' incoming weights (rows of W1)")
-        else:
-            self.bounding_ax_.set_title("Hidden units' incoming weights (rows of W1)")
         return self
 
     @classmethod
@@ -378,14 +382,12 @@ class HiddenUnitsDisplay:
         -------
         display : HiddenUnitsDisplay
         """
-        caller = f"{cls.__name__}.from_estimator"
-        check_matplotlib_support(caller)
-        clf = _scratch_classifier(estimator, caller)
+        clf = _scratch_classifier(estimator, f"{cls.__name__}.from_estimator")
         display = cls(clf.W1_, image_shape=image_shape)
         return display.plot(ax=ax, max_units=max_units, n_cols=n_cols, cmap=cmap)
 
 
-class MisclassifiedDigitsDisplay:
+class MisclassifiedDigitsDisplay(_ImageGridDisplay):
     """The digits a classifier gets wrong, titled with true and predicted labels.
 
     Create it with :meth:`from_estimator` or :meth:`from_predictions`; all
@@ -445,6 +447,8 @@ class MisclassifiedDigitsDisplay:
     4
     """
 
+    _cell, _fontsize = 1.3, 7
+
     def __init__(self, images, y_true, y_pred, *, n_samples, image_shape=MNIST_SHAPE):
         self.images = images
         self.y_true = y_true
@@ -494,23 +498,11 @@ class MisclassifiedDigitsDisplay:
             return self
         _check_image_shape(images.shape[1], self.image_shape)
         shown = images[:max_images]
-        self.figure_, self.bounding_ax_, self.axes_ = _image_grid(
-            plt, ax, len(shown), n_cols, cell=1.3
-        )
-        for cell, pixels, true, pred in zip(
-            self.axes_.flat, shown, self.y_true, self.y_pred, strict=False
-        ):
-            self.images_.append(
-                cell.imshow(pixels.reshape(self.image_shape), cmap=cmap)
-            )
-            cell.set_title(f"true {true}, predicted {pred}", fontsize=7)
+        titles = map("true {}, predicted {}".format, self.y_true, self.y_pred)
         title = f"{n_wrong} of {self.n_samples} digits misclassified" + (
             f" (first {len(shown)} shown)" if n_wrong > len(shown) else ""
         )
-        if self.bounding_ax_ is None:
-            self.figure_.suptitle(title)
-        else:
-            self.bounding_ax_.set_title(title)
+        self._draw_grid(plt, ax, shown, n_cols, titles, title, cmap=cmap)
         return self
 
     @classmethod
