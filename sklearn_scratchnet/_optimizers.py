@@ -86,12 +86,8 @@ class GradientDescent(_UpdateRule):
         self, params, learning_rate, momentum=0.0, nesterov=False,
         schedule="constant", power_t=0.5,
     ):  # fmt: skip
-        self.initial_learning_rate = learning_rate
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.nesterov = nesterov
-        self.schedule = schedule
-        self.power_t = power_t
+        self.initial_learning_rate = None
+        self.continued(learning_rate, momentum, nesterov, schedule, power_t)
         self.velocities = [zeros_like(p) for p in params]
 
     def __setstate__(self, state):
