@@ -20,6 +20,7 @@ put back should the training fail. L-BFGS (``_lbfgs``) records its iterations
 in the same :class:`History` and ends with a :class:`TrainingOutcome` too.
 """
 
+import operator
 import time
 from dataclasses import dataclass, field
 
@@ -594,7 +595,7 @@ class Loop:
         n_samples = X.shape[0]
         batch_size = self.settings.batch_size or n_samples
         order = self._order(n_samples, batch_size)
-        rows = _numpy_rows if is_numpy(X) else take_rows
+        rows = operator.getitem if is_numpy(X) else take_rows  # array[batch]
         xp = namespace(sample_weight)
         batches = range(0, n_samples, batch_size)
         weighted_loss, interrupt = 0.0, self.stopping.interrupt
@@ -626,11 +627,6 @@ class Loop:
         # NumPy's order, from the fit's RandomState, whatever the namespace.
         order = shuffling.next_order(n_samples)
         return order if is_numpy(self.X) else from_numpy(order, like=self.X)
-
-
-def _numpy_rows(array, batch):
-    """Rows ``batch`` (a slice or an index array) of a NumPy or sparse array."""
-    return array[batch]
 
 
 def take_rows(array, batch):
