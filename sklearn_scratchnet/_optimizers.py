@@ -111,12 +111,10 @@ class GradientDescent(_UpdateRule):
 
     def update_part(self, index, param, grad, part=slice(None)):
         """Update ``param[part]``, the parameter number ``index``, in place."""
+        velocity = self.velocities[index]
         if part != slice(None):
-            param, grad = param[part], grad[part]
+            param, grad, velocity = param[part], grad[part], velocity[part]
         if self.momentum:
-            velocity = self.velocities[index]
-            if part != slice(None):
-                velocity = velocity[part]
             velocity *= self.momentum
             velocity -= self.learning_rate * grad
             if self.nesterov:
@@ -226,23 +224,20 @@ class Adam(_UpdateRule):
         M = self.first_moment_sums[index]
         V = self.second_moment_sums[index]
         xp = namespace(param)
-        if xp is not np:
-            # The same rule with the array API's operators, in place.
-            M *= self.beta_1
-            M += grad
-            V *= self.beta_2
-            V += grad * grad
-            param -= step * (M / (xp.sqrt(V) + epsilon))
-            return
-        param, grad, M, V = param[part], grad[part], M[part], V[part]
+        if xp is np:
+            param, grad, M, V = param[part], grad[part], M[part], V[part]
         # M <- beta_1 M + g;  V <- beta_2 V + g^2;
-        # W <- W - step M / (sqrt(V) + epsilon'). In place, with one scratch
-        # array: for large layers the update is memory-bound.
+        # W <- W - step M / (sqrt(V) + epsilon'), in place.
         M *= self.beta_1
         M += grad
-        scratch = np.multiply(grad, grad)
+        scratch = grad * grad
         V *= self.beta_2
         V += scratch
+        if xp is not np:  # the array API's operators
+            param -= step * (M / (xp.sqrt(V) + epsilon))
+            return
+        # NumPy: with one scratch array, for large layers the update is
+        # memory-bound.
         np.sqrt(V, out=scratch)
         scratch += epsilon
         np.divide(M, scratch, out=scratch)
