@@ -80,4 +80,3 @@ class GradientSteps:
         )  # fmt: skip
         self.optimizer.update(self.params, grads)
         return batch_loss
-
