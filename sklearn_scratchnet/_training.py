@@ -523,10 +523,11 @@ class Loop:
                 if interrupt.in_step:
                     raise
                 outcome.stopped_by = "interrupt"
-                outcome.interrupted_at = f"after pass {outcome.n_passes}"
         if outcome.stopped_by == "interrupt":
-            outcome.interrupted_at += (
-                f" ({outcome.n_passes} of {self.settings.max_passes} passes complete)"
+            where = outcome.interrupted_at or f"after pass {outcome.n_passes}"
+            outcome.interrupted_at = (
+                f"{where} ({outcome.n_passes} of {self.settings.max_passes} passes "
+                "complete)"
             )
         if self.best is not None and self.best.params is not None:
             outcome.params, outcome.kept_best = self.best.params, True
@@ -554,10 +555,7 @@ class Loop:
             if score is not None:
                 message += f", validation score = {score:.4f}"
             print(f"{message}, {time.perf_counter() - start_time:.2f}s")
-        reason = self.stopping.reason(params)
-        if reason == "interrupt":
-            outcome.interrupted_at = f"after pass {pass_number}"
-        return reason
+        return self.stopping.reason(params)
 
     def end_pass(self, loss):
         """After a complete pass: score it, count its progress, keep, record it.
