@@ -822,9 +822,9 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
             self.get_params(deep=False),
             previous=self.__dict__.get("_optimizer") if partial else None,
         )
-        steps = _steps.steps_for(
-            X, settings.batch_size, self._params(), optimizer, self.activation,
-            self.l2, self.out_activation_, self.dropout, self._dropout_rng(rng),
+        steps = _steps.GradientSteps(
+            self._params(), optimizer, self.activation, self.l2,
+            self.out_activation_, self.dropout, self._dropout_rng(rng),
         )  # fmt: skip
 
         def labels():

@@ -111,11 +111,8 @@ def logistic(Z, out=None):
 
 
 def identity(Z, out=None):
-    """The identity g(Z) = Z: a linear hidden layer."""
-    if out is None or out is Z:
-        return Z
-    out[...] = Z
-    return out
+    """The identity g(Z) = Z: a linear hidden layer (``out`` is None or Z)."""
+    return Z
 
 
 def identity_derivative(Z1, A1):
@@ -601,9 +598,8 @@ def label_probabilities(Z2, log=False):
 # ---------------------------------------------------------------------------
 # The same numbers, faster
 # ---------------------------------------------------------------------------
-# The note's step in parts that training and prediction share: the hidden layer
-# forward, the output layer backward and the hidden layer backward. A training
-# step on a block of NumPy rows computes the note's numbers bit for bit with
+# The note's step on a block of NumPy rows, and prediction, which shares its
+# hidden layer forward. The step computes the note's numbers bit for bit with
 # fewer passes over memory: g(Z1) overwrites Z1, the softmax and the loss share
 # their exponentials, dZ2 needs no one-hot Y, and dZ1 overwrites W2^T . dZ2.
 
@@ -630,7 +626,8 @@ def hidden_forward(X, W1, b1, activation, mask=None, if_not_finite=None):
     """The hidden layer forward: ``G1 = g(Z1)`` and ``A1 = g(Z1) [* M]``, (h, m).
 
     ``g(Z1)`` overwrites Z1 on NumPy arrays: the backward pass needs g(Z1)
-    only (:func:`hidden_backward`). A1 is G1 itself without a dropout mask M.
+    only (:func:`block_loss_and_gradients`). A1 is G1 itself without a
+    dropout mask M.
 
     ``if_not_finite``, when given, is called with X if Z1 holds a value that is
     not finite, before the activation could hide it (``relu(-inf) = 0``), to
@@ -645,36 +642,6 @@ def hidden_forward(X, W1, b1, activation, mask=None, if_not_finite=None):
     G1 = ACTIVATIONS[activation](Z1, out=Z1 if xp is np else None)  # g(Z1)
     A1 = G1 if mask is None else G1 * mask  # A1 = g(Z1) [* M]
     return G1, A1
-
-
-def output_backward(dZ2, A1, W2):
-    """The output layer backward: ``dW2``, ``db2`` and ``dA1 = W2^T . dZ2``.
-
-    dZ2 carries the note's ``1/m``; ``dA1`` (h, m), the error sent back to the
-    hidden layer, is computed as ``(dZ2^T W2)^T``, in the layout of Z1.
-    """
-    dW2 = dZ2 @ A1.T  # dW2 = 1/m dZ2 . A1^T
-    db2 = namespace(dZ2).sum(dZ2, axis=1)  # db2 = 1/m sum(dZ2)
-    dA1 = (dZ2.T @ W2).T  # W2^T . dZ2
-    return dW2, db2, dA1
-
-
-def hidden_backward(X, dA1, G1, activation, mask=None):
-    """The hidden layer backward: ``dW1`` and ``db1``, shaped like W1 and b1.
-
-    From the forward pass's input X, its ``G1 = g(Z1)`` and mask (see
-    :func:`hidden_forward`), and ``dA1 = W2^T . dZ2`` (:func:`output_backward`),
-    which becomes dZ1 in place.
-    """
-    dZ1 = dropped(dA1, mask)  # dZ1 = W2^T . dZ2 [* M] * g'(Z1)
-    # g'(Z1) from g(Z1) alone: ReLU's g(Z1) is positive exactly where Z1 is,
-    # and the tanh and logistic derivatives are written with g(Z1) already.
-    dZ1 *= DERIVATIVES[activation](G1, G1)
-    dW1 = dZ1 @ X  # dW1 = 1/m dZ1 . A0^T, and A0^T = X
-    if namespace(dZ1) is np:
-        dW1 = np.asarray(dW1)  # dense, for sparse X
-    db1 = namespace(dZ1).sum(dZ1, axis=1)  # db1 = 1/m sum(dZ1)
-    return dW1, db1
 
 
 def loss_and_gradients(
@@ -722,11 +689,8 @@ def loss_and_gradients(
     m = X.shape[0]
     xp = namespace(params[0])
     weight_sum = m if sample_weight is None else float(xp.sum(sample_weight))
-    # NumPy arrays take the faster block below; other namespaces the note's
-    # functions, one after the other.
-    one_block = block_loss_and_gradients if xp is np else _note_block
     if m <= block_rows:
-        value, grads = one_block(
+        value, grads = block_loss_and_gradients(
             X, y, params, activation, sample_weight, weight_sum, output, mask
         )
     else:
@@ -734,7 +698,7 @@ def loss_and_gradients(
         for start in range(0, m, block_rows):
             block = slice(start, min(start + block_rows, m))
             rows = block if xp is np else (block, ...)  # the array API: every axis
-            block_value, block_grads = one_block(
+            block_value, block_grads = block_loss_and_gradients(
                 X[rows], y[rows], params, activation,
                 None if sample_weight is None else sample_weight[rows], weight_sum,
                 output, None if mask is None else mask[:, block],
@@ -752,10 +716,11 @@ def loss_and_gradients(
 def block_loss_and_gradients(
     X, y, params, activation, sample_weight, weight_sum, output, mask=None
 ):  # fmt: skip
-    """The loss and gradients of one block of NumPy rows, without the L2 terms.
+    """The loss and gradients of one block of rows, without the L2 terms.
 
-    :func:`forward`, :func:`loss` and :func:`backward`, bit for bit, with fewer
-    passes over memory.
+    On NumPy arrays, :func:`forward`, :func:`loss` and :func:`backward`, bit
+    for bit, with fewer passes over memory; in other namespaces, those
+    functions one after the other.
 
     Parameters
     ----------
@@ -783,14 +748,28 @@ def block_loss_and_gradients(
     grads : tuple of ndarray
         ``(dW1, db1, dW2, db2)``, the block's share, without the L2 terms.
     """
+    if namespace(params[0]) is not np:
+        cache = forward(X, params, activation, output, mask)
+        value = loss(cache[2], y, params, sample_weight, 0.0, weight_sum, output)
+        grads = backward(
+            X, y, params, cache, activation, sample_weight, 0.0, weight_sum, output,
+            mask,
+        )  # fmt: skip
+        return value, grads
     W1, b1, W2, b2 = params
     share, _ = sample_shares(X.shape[0], sample_weight, W1.dtype, weight_sum)
     G1, A1 = hidden_forward(X, W1, b1, activation, mask)
     Z2 = W2 @ A1  # Z2 = W2 . A1 + b2
     Z2 += b2[:, None]
     value, dZ2 = output_error(Z2, y, output, share)  # dZ2 = A2 - Y
-    dW2, db2, dA1 = output_backward(dZ2, A1, W2)
-    dW1, db1 = hidden_backward(X, dA1, G1, activation, mask)
+    dW2 = dZ2 @ A1.T  # dW2 = 1/m dZ2 . A1^T
+    db2 = np.sum(dZ2, axis=1)  # db2 = 1/m sum(dZ2)
+    dZ1 = dropped((dZ2.T @ W2).T, mask)  # dZ1 = W2^T . dZ2 [* M] * g'(Z1)
+    # g'(Z1) from g(Z1) alone: ReLU's g(Z1) is positive exactly where Z1 is,
+    # and the tanh and logistic derivatives are written with g(Z1) already.
+    dZ1 *= DERIVATIVES[activation](G1, G1)
+    dW1 = np.asarray(dZ1 @ X)  # dW1 = 1/m dZ1 . A0^T, and A0^T = X (dense)
+    db1 = np.sum(dZ1, axis=1)  # db1 = 1/m sum(dZ1)
     return value, (dW1, db1, dW2, db2)
 
 
@@ -832,16 +811,6 @@ def output_error(Z2, y, output, share):
     E[y, samples] -= 1  # A2 - Y, Y one-hot
     E *= share
     return value, E
-
-
-def _note_block(X, y, params, activation, sample_weight, weight_sum, output, mask):
-    """:func:`block_loss_and_gradients` by the note's functions, for any namespace."""
-    cache = forward(X, params, activation, output, mask)
-    value = loss(cache[2], y, params, sample_weight, 0.0, weight_sum, output)
-    grads = backward(
-        X, y, params, cache, activation, sample_weight, 0.0, weight_sum, output, mask
-    )
-    return value, grads
 
 
 def logits(X, params, activation="relu", if_not_finite=None):

@@ -86,12 +86,8 @@ class GradientDescent(_UpdateRule):
         self, params, learning_rate, momentum=0.0, nesterov=False,
         schedule="constant", power_t=0.5,
     ):  # fmt: skip
-        self.initial_learning_rate = learning_rate
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.nesterov = nesterov
-        self.schedule = schedule
-        self.power_t = power_t
+        self.initial_learning_rate = None
+        self.continued(learning_rate, momentum, nesterov, schedule, power_t)
         self.velocities = [zeros_like(p) for p in params]
 
     def __setstate__(self, state):
@@ -115,12 +111,10 @@ class GradientDescent(_UpdateRule):
 
     def update_part(self, index, param, grad, part=slice(None)):
         """Update ``param[part]``, the parameter number ``index``, in place."""
+        velocity = self.velocities[index]
         if part != slice(None):
-            param, grad = param[part], grad[part]
+            param, grad, velocity = param[part], grad[part], velocity[part]
         if self.momentum:
-            velocity = self.velocities[index]
-            if part != slice(None):
-                velocity = velocity[part]
             velocity *= self.momentum
             velocity -= self.learning_rate * grad
             if self.nesterov:
@@ -230,23 +224,20 @@ class Adam(_UpdateRule):
         M = self.first_moment_sums[index]
         V = self.second_moment_sums[index]
         xp = namespace(param)
-        if xp is not np:
-            # The same rule with the array API's operators, in place.
-            M *= self.beta_1
-            M += grad
-            V *= self.beta_2
-            V += grad * grad
-            param -= step * (M / (xp.sqrt(V) + epsilon))
-            return
-        param, grad, M, V = param[part], grad[part], M[part], V[part]
+        if xp is np:
+            param, grad, M, V = param[part], grad[part], M[part], V[part]
         # M <- beta_1 M + g;  V <- beta_2 V + g^2;
-        # W <- W - step M / (sqrt(V) + epsilon'). In place, with one scratch
-        # array: for large layers the update is memory-bound.
+        # W <- W - step M / (sqrt(V) + epsilon'), in place.
         M *= self.beta_1
         M += grad
-        scratch = np.multiply(grad, grad)
+        scratch = grad * grad
         V *= self.beta_2
         V += scratch
+        if xp is not np:  # the array API's operators
+            param -= step * (M / (xp.sqrt(V) + epsilon))
+            return
+        # NumPy: with one scratch array, for large layers the update is
+        # memory-bound.
         np.sqrt(V, out=scratch)
         scratch += epsilon
         np.divide(M, scratch, out=scratch)

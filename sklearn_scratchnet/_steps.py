@@ -7,10 +7,9 @@ fit. The training loop only ever calls::
         loss = steps.step(X_batch, y_batch, w_batch)
 
 ``step`` runs the note's forward pass, loss, backward pass and update on one batch
-and returns the batch's loss before the update (:class:`GradientSteps`;
-:func:`steps_for` builds it for a fit). It computes in the namespace of its
-arrays: NumPy, or any array API namespace (PyTorch on CPU or GPU, CuPy,
-array-api-strict) on the arrays' device.
+and returns the batch's loss before the update (:class:`GradientSteps`). It
+computes in the namespace of its arrays: NumPy, or any array API namespace
+(PyTorch on CPU or GPU, CuPy, array-api-strict) on the arrays' device.
 
 With dropout, each step draws its mask (:func:`_network.dropout_mask`) from the
 fit's generator, in the calling thread, before any other work: the masks, and so
@@ -81,16 +80,3 @@ class GradientSteps:
         )  # fmt: skip
         self.optimizer.update(self.params, grads)
         return batch_loss
-
-
-def steps_for(
-    X, batch_rows, params, optimizer, activation, l2, output="softmax",
-    dropout=0.0, rng=None,
-):  # fmt: skip
-    """The step to train with on ``X``, in batches of ``batch_rows`` rows.
-
-    Every fit takes :class:`GradientSteps`, built from the other parameters
-    (documented there). ``X`` and ``batch_rows`` are not read: they let a step
-    depend on the data without changing the fit's call.
-    """
-    return GradientSteps(params, optimizer, activation, l2, output, dropout, rng)

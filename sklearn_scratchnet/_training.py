@@ -20,6 +20,7 @@ put back should the training fail. L-BFGS (``_lbfgs``) records its iterations
 in the same :class:`History` and ends with a :class:`TrainingOutcome` too.
 """
 
+import operator
 import time
 from dataclasses import dataclass, field
 
@@ -522,10 +523,11 @@ class Loop:
                 if interrupt.in_step:
                     raise
                 outcome.stopped_by = "interrupt"
-                outcome.interrupted_at = f"after pass {outcome.n_passes}"
         if outcome.stopped_by == "interrupt":
-            outcome.interrupted_at += (
-                f" ({outcome.n_passes} of {self.settings.max_passes} passes complete)"
+            where = outcome.interrupted_at or f"after pass {outcome.n_passes}"
+            outcome.interrupted_at = (
+                f"{where} ({outcome.n_passes} of {self.settings.max_passes} passes "
+                "complete)"
             )
         if self.best is not None and self.best.params is not None:
             outcome.params, outcome.kept_best = self.best.params, True
@@ -553,10 +555,7 @@ class Loop:
             if score is not None:
                 message += f", validation score = {score:.4f}"
             print(f"{message}, {time.perf_counter() - start_time:.2f}s")
-        reason = self.stopping.reason(params)
-        if reason == "interrupt":
-            outcome.interrupted_at = f"after pass {pass_number}"
-        return reason
+        return self.stopping.reason(params)
 
     def end_pass(self, loss):
         """After a complete pass: score it, count its progress, keep, record it.
@@ -594,7 +593,7 @@ class Loop:
         n_samples = X.shape[0]
         batch_size = self.settings.batch_size or n_samples
         order = self._order(n_samples, batch_size)
-        rows = _numpy_rows if is_numpy(X) else take_rows
+        rows = operator.getitem if is_numpy(X) else take_rows  # array[batch]
         xp = namespace(sample_weight)
         batches = range(0, n_samples, batch_size)
         weighted_loss, interrupt = 0.0, self.stopping.interrupt
@@ -626,11 +625,6 @@ class Loop:
         # NumPy's order, from the fit's RandomState, whatever the namespace.
         order = shuffling.next_order(n_samples)
         return order if is_numpy(self.X) else from_numpy(order, like=self.X)
-
-
-def _numpy_rows(array, batch):
-    """Rows ``batch`` (a slice or an index array) of a NumPy or sparse array."""
-    return array[batch]
 
 
 def take_rows(array, batch):
