@@ -9,14 +9,12 @@ and keeps whatever state it needs between calls, which is what lets
 ``partial_fit`` continue where the previous call stopped.
 
 ``update`` is ``start_step()`` followed by ``update_part(i, params[i], grads[i])``
-for every parameter. Every rule here is element-wise, so a part of a parameter
-updated alone (``update_part`` with ``part``) comes out as in a whole update.
+for every parameter.
 
 On NumPy arrays the updates use NumPy's ``out=`` arguments and scratch arrays;
 on arrays of other namespaces (PyTorch, CuPy, array-api-strict) the same rules
-are written with the array API's operators, still in place on the whole
-parameter (``update_part`` with its default ``part``), so that the parameter
-arrays the training holds stay the ones updated.
+are written with the array API's operators, still in place, so that the
+parameter arrays the training holds stay the ones updated.
 """
 
 import math
@@ -38,8 +36,8 @@ class _UpdateRule:
     def start_step(self):
         """Begin a step."""
 
-    def update_part(self, index, param, grad, part=slice(None)):
-        """Update ``param[part]``, the parameter number ``index``, in place."""
+    def update_part(self, index, param, grad):
+        """Update ``param``, the parameter number ``index``, in place."""
         raise NotImplementedError
 
     def pass_ended(self, samples_seen):
@@ -109,11 +107,9 @@ class GradientDescent(_UpdateRule):
         self.power_t = power_t
         return self
 
-    def update_part(self, index, param, grad, part=slice(None)):
-        """Update ``param[part]``, the parameter number ``index``, in place."""
+    def update_part(self, index, param, grad):
+        """Update ``param``, the parameter number ``index``, in place."""
         velocity = self.velocities[index]
-        if part != slice(None):
-            param, grad, velocity = param[part], grad[part], velocity[part]
         if self.momentum:
             velocity *= self.momentum
             velocity -= self.learning_rate * grad
@@ -176,16 +172,6 @@ class Adam(_UpdateRule):
         self.first_moment_sums = [zeros_like(p) for p in params]
         self.second_moment_sums = [zeros_like(p) for p in params]
 
-    @property
-    def first_moments(self):
-        """The first moment estimates ``m``, one array per parameter."""
-        return [(1 - self.beta_1) * M for M in self.first_moment_sums]
-
-    @property
-    def second_moments(self):
-        """The second moment estimates ``v``, one array per parameter."""
-        return [(1 - self.beta_2) * V for V in self.second_moment_sums]
-
     def continued(self, learning_rate):
         """This rule, its moments and step count kept, with a new learning rate.
 
@@ -218,14 +204,12 @@ class Adam(_UpdateRule):
         )
         return step, self.epsilon / root
 
-    def update_part(self, index, param, grad, part=slice(None)):
-        """Update ``param[part]``, the parameter number ``index``, in place."""
+    def update_part(self, index, param, grad):
+        """Update ``param``, the parameter number ``index``, in place."""
         step, epsilon = self._step_size()
         M = self.first_moment_sums[index]
         V = self.second_moment_sums[index]
         xp = namespace(param)
-        if xp is np:
-            param, grad, M, V = param[part], grad[part], M[part], V[part]
         # M <- beta_1 M + g;  V <- beta_2 V + g^2;
         # W <- W - step M / (sqrt(V) + epsilon'), in place.
         M *= self.beta_1

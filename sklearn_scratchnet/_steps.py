@@ -3,8 +3,7 @@
 A *step* object owns the parameters ``(W1, b1, W2, b2)`` and the optimizer of one
 fit. The training loop only ever calls::
 
-    with steps.running():          # around each pass over the data
-        loss = steps.step(X_batch, y_batch, w_batch)
+    loss = steps.step(X_batch, y_batch, w_batch)
 
 ``step`` runs the note's forward pass, loss, backward pass and update on one batch
 and returns the batch's loss before the update (:class:`GradientSteps`). It
@@ -15,8 +14,6 @@ With dropout, each step draws its mask (:func:`_network.dropout_mask`) from the
 fit's generator, in the calling thread, before any other work: the masks, and so
 the fit, depend on the random state only. With no dropout nothing is drawn.
 """
-
-from contextlib import nullcontext
 
 from sklearn_scratchnet import _network
 from sklearn_scratchnet._namespace import from_numpy, numpy_dtype
@@ -57,10 +54,6 @@ class GradientSteps:
         self.output = output
         self.dropout = dropout
         self.rng = rng
-
-    def running(self):
-        """Nothing to set up around a pass."""
-        return nullcontext()
 
     def step(self, X, y, sample_weight):
         """One gradient step on the batch ``X``; returns its loss before the step.

@@ -597,21 +597,20 @@ class Loop:
         xp = namespace(sample_weight)
         batches = range(0, n_samples, batch_size)
         weighted_loss, interrupt = 0.0, self.stopping.interrupt
-        with steps.running():
-            for n_steps, start in enumerate(batches, start=1):
-                batch = slice(start, min(start + batch_size, n_samples))
-                if order is not None:
-                    batch = order[batch]
-                batch_weight = rows(sample_weight, batch)
-                interrupt.in_step = True
-                batch_loss = steps.step(rows(X, batch), rows(y, batch), batch_weight)
-                interrupt.in_step = False
-                weighted_loss += batch_loss * float(xp.sum(batch_weight))
-                if self.stopping.after_step(
-                    batch_loss, steps.params, pass_number, self.history.best_loss,
-                    last=n_steps == len(batches),
-                ):  # fmt: skip
-                    return weighted_loss, n_steps, len(batches)
+        for n_steps, start in enumerate(batches, start=1):
+            batch = slice(start, min(start + batch_size, n_samples))
+            if order is not None:
+                batch = order[batch]
+            batch_weight = rows(sample_weight, batch)
+            interrupt.in_step = True
+            batch_loss = steps.step(rows(X, batch), rows(y, batch), batch_weight)
+            interrupt.in_step = False
+            weighted_loss += batch_loss * float(xp.sum(batch_weight))
+            if self.stopping.after_step(
+                batch_loss, steps.params, pass_number, self.history.best_loss,
+                last=n_steps == len(batches),
+            ):  # fmt: skip
+                return weighted_loss, n_steps, len(batches)
         return weighted_loss / float(xp.sum(sample_weight)), len(batches), len(batches)
 
     def _order(self, n_samples, batch_size):

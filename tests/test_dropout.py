@@ -253,8 +253,7 @@ def test_a_step_subtracts_the_gradient_of_its_mask(activation, dtype):
         trained, GradientDescent(trained, 1.0), activation, 0.1, dropout=0.3,
         rng=np.random.default_rng(11),
     )  # fmt: skip
-    with steps.running():
-        loss = steps.step(X, y, None)
+    loss = steps.step(X, y, None)
     assert loss == pytest.approx(expected_loss, rel=tolerance)
     for old, new, grad in zip(params, trained, expected, strict=True):
         assert new.dtype == dtype
@@ -273,8 +272,7 @@ def test_a_step_with_logistic_outputs_takes_the_gradient_of_its_mask(kind):
         trained, GradientDescent(trained, 1.0), "logistic", 0.0, "logistic",
         dropout=0.3, rng=np.random.default_rng(3),
     )  # fmt: skip
-    with steps.running():
-        loss = steps.step(X, y, None)
+    loss = steps.step(X, y, None)
     assert loss == pytest.approx(expected_loss, rel=1e-12)
     for old, new, grad in zip(params, trained, expected, strict=True):
         np.testing.assert_allclose(old - new, grad, rtol=1e-9, atol=1e-14)
@@ -286,8 +284,7 @@ def _train(seed=5, dropout=0.5, n_steps=6):
     steps = _steps.GradientSteps(
         params, Adam(params, 0.01), "tanh", 0.01, dropout=dropout, rng=rng
     )
-    with steps.running():
-        losses = [steps.step(X, y, None) for _ in range(n_steps)]
+    losses = [steps.step(X, y, None) for _ in range(n_steps)]
     return params, losses
 
 
