@@ -10,11 +10,10 @@ may use scikit-learn.
 
 import copy
 
-import numpy as np
 from sklearn import get_config
 
 from sklearn_scratchnet import _training
-from sklearn_scratchnet._namespace import from_numpy, to_numpy
+from sklearn_scratchnet._namespace import from_numpy
 
 #: The private and fitted attributes that hold arrays, beside ``classes_``.
 ARRAY_STATE = ("W1_", "b1_", "W2_", "b2_", "_class_totals")
@@ -122,28 +121,6 @@ def moved_like(array, like, name):
             f"API dispatch, give {name} as an array of X's namespace or as a "
             "dense NumPy array."
         ) from exc
-
-
-def as_numpy(array):
-    """Array API arrays (PyTorch, CuPy...) as NumPy arrays; anything else as is.
-
-    Parameters
-    ----------
-    array : object
-        An array of any namespace, a sparse matrix, a DataFrame, a list or None.
-
-    Returns
-    -------
-    array : object
-        A NumPy array for an array API array; ``array`` itself otherwise.
-    """
-    if array is None or isinstance(array, np.ndarray) or hasattr(array, "tocsr"):
-        return array
-    if hasattr(array, "__dlpack__") and hasattr(array, "shape"):
-        if type(array).__module__.startswith("pandas"):
-            return array
-        return to_numpy(array)
-    return array
 
 
 def take(X, rows):

@@ -35,7 +35,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sklearn_scratchnet import _lbfgs, _network, _steps, _training
 from sklearn_scratchnet._array_api import (
     array_namespace,
-    as_numpy,
     check_same_namespace,
     converted_arrays,
     moved_for_training,
@@ -498,7 +497,7 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         # set_params may have changed them since.
         self._validate_params()
         with kept_on_failure(self):
-            if _check_partial_fit_first_call(self, as_numpy(classes)):
+            if _check_partial_fit_first_call(self, to_numpy(classes)):
                 check_two_classes(self.classes_, type(self).__name__)
             return self._fit(X, y, sample_weight, None, None, partial=True)
 
@@ -598,11 +597,11 @@ class ScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator)
         """
         if array_namespace(X) is None:
             return super().score(X, y, sample_weight)
-        predicted = as_numpy(self.predict(X))
+        predicted = to_numpy(self.predict(X))
         with config_context(array_api_dispatch=False):
             return float(
                 accuracy_score(
-                    as_numpy(y), predicted, sample_weight=as_numpy(sample_weight)
+                    to_numpy(y), predicted, sample_weight=to_numpy(sample_weight)
                 )
             )
 

@@ -80,10 +80,15 @@ def copy(array):
 def to_numpy(array):
     """``array`` as a NumPy array on the CPU (NumPy arrays are returned as they are).
 
-    What is no array of a namespace (None, a list, a number) is returned as it is.
+    What is no array of a namespace (None, a list, a number, a sparse matrix, a
+    DataFrame) is returned as it is.
     """
     foreign = hasattr(array, "__dlpack__") or hasattr(array, "__array_namespace__")
-    if not foreign or namespace(array) is np:
+    if (
+        not foreign
+        or namespace(array) is np
+        or type(array).__module__.startswith("pandas")  # converted by validation
+    ):
         return array
     name = namespace(array).__name__
     if "torch" in name:

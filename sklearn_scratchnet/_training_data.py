@@ -12,7 +12,7 @@ import math
 import numpy as np
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from sklearn_scratchnet._array_api import array_namespace, as_numpy, take
+from sklearn_scratchnet._array_api import array_namespace, take
 from sklearn_scratchnet._namespace import namespace, numpy_dtype, to_numpy
 from sklearn_scratchnet._targets import (
     check_every_class,
@@ -55,7 +55,7 @@ def training_data(estimator, X, y, sample_weight, continued, partial):
     # passed to partial_fit so far; fit uses its own data's totals.
     earlier = to_numpy(vars(estimator).get("_class_totals")) if partial else None
     sample_weight, estimator._class_totals = training_weights(
-        as_numpy(sample_weight), shape_of_X, targets, estimator.class_weight,
+        to_numpy(sample_weight), shape_of_X, targets, estimator.class_weight,
         estimator.classes_, earlier,
     )  # fmt: skip
     _warn_if_unscaled(X)
@@ -106,13 +106,13 @@ def _validated(estimator, X, y, continued):
     X, y = validate_data(
         estimator,
         X,
-        as_numpy(y),
+        to_numpy(y),
         accept_sparse="csr" if where is None else False,
         dtype=estimator.W1_.dtype if continued else (xp.float64, xp.float32),
         reset=not continued,
         multi_output=True,
     )
-    y = as_numpy(y)
+    y = to_numpy(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
     return X, y

@@ -11,9 +11,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import validate_data
 
-from sklearn_scratchnet._array_api import array_namespace, as_numpy, moved_like, take
+from sklearn_scratchnet._array_api import array_namespace, moved_like, take
 from sklearn_scratchnet._holdout import stratified_hold_out
-from sklearn_scratchnet._namespace import numpy_dtype
+from sklearn_scratchnet._namespace import numpy_dtype, to_numpy
 from sklearn_scratchnet._targets import encode_labels, kind_of_targets
 from sklearn_scratchnet._training import ValidationSet
 
@@ -91,7 +91,7 @@ def given_validation_set(estimator, X_val, y_val, like):
     except ValueError as exc:  # its message speaks of X
         raise ValueError(f"X_val: {exc}") from exc
     assert_all_finite(X_val, input_name="X_val", estimator_name=name)
-    y_val = np.asarray(as_numpy(y_val))
+    y_val = np.asarray(to_numpy(y_val))
     classes = estimator.classes_
     multilabel = estimator._is_multilabel()
     shape = (
